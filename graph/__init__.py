@@ -1,0 +1,1 @@
+"""The people–topic graph: store-neutral records, the GraphStore protocol and its embedded implementation."""

@@ -1,0 +1,103 @@
+"""The GraphStore protocol: what every backend (embedded NetworkX, Neo4j) offers.
+
+Writes are batched upserts of a :class:`~graph.delta.GraphDelta`; reads are either
+small neighbourhood look-ups (API) or one :class:`Projection` of everything the
+recommender fits on. Both backends pass ``tests/graph/test_store_contract.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
+
+NODE_LABELS = ("Person", "Team", "Topic", "Post")
+RELATIONSHIP_TYPES = (
+    "MEMBER_OF",
+    "AUTHORED",
+    "MENTIONS",
+    "REPLY_TO",
+    "ABOUT",
+    "INTERACTS_WITH",
+    "KNOWS_ABOUT",
+    "ASKS_ABOUT",
+    "SUGGESTED",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """Everything the recommender fits on, as plain records."""
+
+    people: tuple[Person, ...]
+    teams: tuple[Team, ...]
+    topics: tuple[Topic, ...]
+    posts: tuple[Post, ...]
+    ties: tuple[Tie, ...]
+    expertise: tuple[Expertise, ...]
+    suggestions: tuple[SuggestionRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """One person and what surrounds them: for profile pages and explanations."""
+
+    person: Person
+    team: Team | None
+    ties: tuple[Tie, ...]
+    """Ties in either direction, strongest first."""
+    knows: tuple[Expertise, ...]
+    asks: tuple[Expertise, ...]
+    recent_posts: tuple[Post, ...]
+    """Posts the person authored or co-authored, newest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCounts:
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.nodes.values()) + sum(self.relationships.values())
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    def upsert(self, delta: GraphDelta) -> None:
+        """Write a delta in batches. Nodes are merged by id; aggregates are replaced. Safe to repeat."""
+
+    def existing_post_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are already stored (the import skips them)."""
+
+    def posts_by_id(self, ids: Iterable[str]) -> dict[str, Post]:
+        """Stored posts among ``ids``; unknown ids are left out."""
+
+    def ties_between(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Tie]:
+        """Stored ties for directed ``(source, target)`` pairs; missing pairs are left out."""
+
+    def expertise_for(self, keys: Iterable[tuple[str, str, ExpertiseKind]]) -> dict[tuple[str, str, ExpertiseKind], Expertise]:
+        """Stored expertise for ``(person, topic, kind)`` keys; missing keys are left out."""
+
+    def topics(self) -> list[Topic]:
+        """The topic vocabulary learned so far."""
+
+    def people(self) -> list[Person]: ...
+
+    def person(self, person_id: str) -> Person:
+        """Raises :class:`graph.errors.NotFound` for an unknown id."""
+
+    def neighbourhood(self, person_id: str, *, limit: int = 10) -> Neighbourhood:
+        """Raises :class:`graph.errors.NotFound` for an unknown id."""
+
+    def topic_people(self, topic_id: str, *, kind: ExpertiseKind = "knows", limit: int = 10) -> list[Expertise]:
+        """People with expertise (or interest) in a topic, highest score first. NotFound for an unknown topic."""
+
+    def projection(self) -> Projection: ...
+
+    def counts(self) -> GraphCounts:
+        """Nodes per label and relationships per type (every label and type present, zero if none)."""
+
+    def close(self) -> None: ...
