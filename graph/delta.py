@@ -156,3 +156,17 @@ def merge_decayed(
         decayed(a, a_at, at, half_life_days=half_life_days) + decayed(b, b_at, at, half_life_days=half_life_days),
         at,
     )
+
+
+def can_see(post: Post, viewer: Person | None) -> bool:
+    """Whether ``viewer`` may see ``post``: public posts, or the viewer is an author or in its audience.
+
+    ``viewer=None`` is an anonymous reader and sees public posts only.
+    """
+    if not post.audience:
+        return True
+    if viewer is None:
+        return False
+    if viewer.id in post.authors or viewer.id in post.audience:
+        return True
+    return viewer.team is not None and f"team:{viewer.team}" in post.audience

@@ -78,7 +78,9 @@ class GraphStore(Protocol):
     def ties_between(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Tie]:
         """Stored ties for directed ``(source, target)`` pairs; missing pairs are left out."""
 
-    def expertise_for(self, keys: Iterable[tuple[str, str, ExpertiseKind]]) -> dict[tuple[str, str, ExpertiseKind], Expertise]:
+    def expertise_for(
+        self, keys: Iterable[tuple[str, str, ExpertiseKind]]
+    ) -> dict[tuple[str, str, ExpertiseKind], Expertise]:
         """Stored expertise for ``(person, topic, kind)`` keys; missing keys are left out."""
 
     def topics(self) -> list[Topic]:

@@ -1,0 +1,218 @@
+"""The service layer the API and the CLI share: one store, the fitted recommenders, and the questions people ask.
+
+The recommenders are fitted lazily from ``store.projection()`` on first use and refitted after an ingest.
+Showing suggestions never records them by itself: only ``suggestions(..., record=True)`` writes
+``SUGGESTED`` edges (the CLI's ``suggest --record`` and digests do; the HTTP ``GET`` does not, so reloading
+a page cannot use up anyone's introductions).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from api.errors import ApiError, ConfigurationError
+from api.ingest import IngestReport, Progress, ingest_directory
+from api.settings import Settings
+from extractors.topics import TopicAnalyzer
+from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Topic, can_see
+from graph.embedded import EmbeddedStore
+from graph.errors import NotFound
+from graph.store import GraphCounts, GraphStore, Neighbourhood, Projection
+from recommender.already_done import AlreadyDone
+from recommender.explain import Match, Suggestion
+from recommender.people import PeopleToMeet
+
+
+class InvalidQuery(ApiError):
+    """A question the engine cannot answer as asked (for example an empty text)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    neighbourhood: Neighbourhood
+    people: Mapping[str, Person] = field(default_factory=dict)
+    """The people the neighbourhood's ties point at, by id (for names)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicExperts:
+    topic: Topic
+    kind: ExpertiseKind
+    experts: tuple[tuple[Person, Expertise], ...]
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """The store the settings select; the caller closes it."""
+    if settings.store == "neo4j":
+        raise ConfigurationError(
+            "the neo4j store is not available yet in this version of weaktie; "
+            "set WEAKTIE_STORE=embedded (the default) or leave it unset"
+        )
+    return EmbeddedStore(settings.graph_dir)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Answers the API's and the CLI's questions against one store."""
+
+    def __init__(self, store: GraphStore, *, settings: Settings, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.store = store
+        self.settings = settings
+        self._clock = clock
+        # FastAPI runs plain endpoints in a thread pool: two first requests must not both fit.
+        self._lock = threading.RLock()
+        self._projection: Projection | None = None
+        self._people: PeopleToMeet | None = None
+        self._already_done: AlreadyDone | None = None
+        self._analyzer: TopicAnalyzer | None = None
+
+    # -- writes -------------------------------------------------------------------------------------------------
+
+    def ingest(self, path: Path, *, progress: Progress | None = None) -> IngestReport:
+        with self._lock:
+            report = ingest_directory(path, self.store, settings=self.settings, progress=progress)
+            self.refresh()
+        return report
+
+    def refresh(self) -> None:
+        """Forget the fitted models; the next question refits them on the current graph."""
+        with self._lock:
+            self._projection = None
+            self._people = None
+            self._already_done = None
+            self._analyzer = None
+
+    # -- fitted state -------------------------------------------------------------------------------------------
+
+    def projection(self) -> Projection:
+        with self._lock:
+            if self._projection is None:
+                self._projection = self.store.projection()
+            return self._projection
+
+    def people_model(self) -> PeopleToMeet:
+        with self._lock:
+            if self._people is None:
+                self._people = PeopleToMeet(
+                    k=self.settings.suggestions_k,
+                    capacity=self.settings.capacity,
+                    half_life_days=self.settings.half_life_days,
+                ).fit(self.projection())
+            return self._people
+
+    def analyzer(self) -> TopicAnalyzer:
+        """Normalises query texts exactly as posts were, over the vocabulary stored so far."""
+        with self._lock:
+            if self._analyzer is None:
+                self._analyzer = TopicAnalyzer(
+                    model=self.settings.spacy_model,
+                    taxonomy=self.settings.taxonomy,
+                    vocabulary=self.store.topics(),
+                )
+            return self._analyzer
+
+    def already_done_model(self) -> AlreadyDone:
+        with self._lock:
+            if self._already_done is None:
+                self._already_done = AlreadyDone(analyzer=self.analyzer().terms).fit(self.projection())
+            return self._already_done
+
+    # -- questions ----------------------------------------------------------------------------------------------
+
+    def profile(self, person_id: str, *, viewer: str | None = None, limit: int = 10) -> Profile:
+        """A person, their team, strongest ties, topics and the recent posts ``viewer`` may see."""
+        hood = self.store.neighbourhood(person_id, limit=limit)
+        if hood.person.opted_out:
+            # Opted-out people keep a directory entry but none of their activity is shown.
+            hidden = Neighbourhood(person=hood.person, team=hood.team, ties=(), knows=(), asks=(), recent_posts=())
+            return Profile(hidden)
+        reader = self._viewer(viewer)
+        visible = tuple(post for post in hood.recent_posts if can_see(post, reader))
+        partners = {other for tie in hood.ties for other in (tie.source, tie.target) if other != person_id}
+        people = {other: self.store.person(other) for other in sorted(partners)}
+        hood = Neighbourhood(
+            person=hood.person,
+            team=hood.team,
+            ties=hood.ties,
+            knows=hood.knows,
+            asks=hood.asks,
+            recent_posts=visible,
+        )
+        return Profile(hood, people)
+
+    def suggestions(
+        self, person_id: str, *, k: int | None = None, viewer: str | None = None, record: bool = False
+    ) -> list[Suggestion]:
+        """Whom ``person_id`` should meet and why; with ``record=True`` the suggestions are stored as shown."""
+        self.store.person(person_id)  # a clear NotFound before any fitting
+        if viewer is not None:
+            self.store.person(viewer)
+        with self._lock:
+            model = self.people_model()
+            found = model.recommend(person_id, k=k or self.settings.suggestions_k, viewer=viewer)
+            if record and found:
+                self.store.upsert(GraphDelta(suggestions=model.records(found, at=self._clock())))
+                # Recorded suggestions change what may be suggested next; the text index is unaffected.
+                self._projection = None
+                self._people = None
+        return found
+
+    def already_done(
+        self, text: str, *, asker: str | None = None, viewer: str | None = None, k: int = 5
+    ) -> list[Match]:
+        """Who already did what ``text`` describes. The asker is also the viewer unless another one is given."""
+        if not text.strip():
+            raise InvalidQuery("the text to match is empty; describe what you are working on in a sentence or two")
+        if asker is not None:
+            self.store.person(asker)
+        viewer = viewer if viewer is not None else asker
+        if viewer is not None and viewer != asker:
+            self.store.person(viewer)
+        # Under the lock: the query runs the spaCy analyzer, whose shared vocabulary is not thread-safe.
+        with self._lock:
+            return self.already_done_model().query(text, asker=asker, viewer=viewer, k=k)
+
+    def topic_people(self, topic: str, *, kind: ExpertiseKind = "knows", limit: int = 10) -> TopicExperts:
+        """The people who know (or ask) most about a topic, given by id or by label."""
+        found = self._topic(topic)
+        experts = []
+        for item in self.store.topic_people(found.id, kind=kind, limit=limit):
+            person = self.store.person(item.person)
+            if not person.opted_out:
+                experts.append((person, item))
+        return TopicExperts(topic=found, kind=kind, experts=tuple(experts))
+
+    def stats(self) -> GraphCounts:
+        return self.store.counts()
+
+    def person(self, person_id: str) -> Person:
+        return self.store.person(person_id)
+
+    def team_names(self) -> dict[str, str]:
+        """Team id → display name, for people's ``team`` field."""
+        return {team.id: team.name for team in self.projection().teams}
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _viewer(self, viewer: str | None) -> Person | None:
+        return self.store.person(viewer) if viewer is not None else None
+
+    def _topic(self, key: str) -> Topic:
+        topics = self.store.topics()
+        wanted = key.strip().casefold()
+        for matches in (
+            lambda topic: topic.id == key,
+            lambda topic: topic.id.casefold() == wanted,
+            lambda topic: topic.label.casefold() == wanted,
+        ):
+            for topic in topics:
+                if matches(topic):
+                    return topic
+        raise NotFound("topic", key)

@@ -1,0 +1,77 @@
+"""Deployment configuration: one pydantic-settings class read from ``WEAKTIE_*`` (and ``NEO4J_*``) variables."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.errors import ConfigurationError
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/weaktie``, or ``~/.local/share/weaktie`` when XDG_DATA_HOME is unset."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "weaktie"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment changes. Field ``x`` is read from ``WEAKTIE_X`` unless noted."""
+
+    model_config = SettingsConfigDict(env_prefix="WEAKTIE_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the embedded graph and the rejects files live."""
+    store: Literal["embedded", "neo4j"] = "embedded"
+    half_life_days: float = Field(default=90.0, gt=0)
+    """How fast interactions and expertise fade: evidence this old counts half."""
+    keep_bodies: bool = False
+    """Store full post bodies (otherwise only a short snippet is kept)."""
+    spacy_model: str = "auto"
+    """``auto`` (the English model when installed), ``none``, or a spaCy package name."""
+    taxonomy: Path | None = None
+    """An optional TOML file of curated topics, synonyms and ignored words (see extractors/taxonomy.py)."""
+    suggestions_k: int = Field(default=5, ge=1, le=100)
+    """How many people to suggest when the caller does not say."""
+    capacity: int | None = Field(default=None, ge=1)
+    """How many times one person may be suggested to others per fit; ``None`` means no cap."""
+
+    # Read without the WEAKTIE_ prefix: the names every Neo4j tool already uses. Used from the next release.
+    neo4j_uri: str = Field(default="bolt://localhost:7687", validation_alias=AliasChoices("NEO4J_URI", "neo4j_uri"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "neo4j_user"))
+    neo4j_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password")
+    )
+    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database"))
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.data_dir / "rejects"
+
+    @property
+    def graph_dir(self) -> Path:
+        return self.data_dir / "graph"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a bad environment variable into one clear :class:`ConfigurationError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(
+            f"invalid weaktie configuration ({problems}); fix the WEAKTIE_* environment variables"
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once; tests pass their own Settings or call ``get_settings.cache_clear()``."""
+    return load_settings()

@@ -1,0 +1,172 @@
+"""Person → topic evidence from posts: who knows about a topic (writes, co-writes, answers) and who asks about it.
+
+Only public posts count (restricted posts must not reveal what someone works on); contributions are weighted by
+their type and decayed with a half-life, then grouped per (person, topic, kind) with numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.delta import Expertise, ExpertiseKind, Post
+
+_KINDS: tuple[ExpertiseKind, ExpertiseKind] = ("asks", "knows")
+_ASKS, _KNOWS = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionWeights:
+    """How much one post says about its people, by what they did in it."""
+
+    authored: float = 1.0
+    co_authored: float = 0.7
+    replied: float = 0.5
+    mentioned: float = 0.2
+
+
+def expertise_increments(
+    posts: Iterable[Post],
+    *,
+    half_life_days: float,
+    parents: Mapping[str, Post] | None = None,
+    weights: ContributionWeights = ContributionWeights(),
+    max_evidence: int = 5,
+) -> tuple[Expertise, ...]:
+    """Expertise increments from ``posts``: scores decayed to each group's newest post, evidence newest first.
+
+    The author (and co-authors) of a root post that reads as a question *ask* about its topics; everyone else who
+    wrote, co-wrote or answered *knows* about them, and people mentioned get a little "knows" evidence.
+    Sorted by (person, topic, kind).
+    """
+    posts = sorted((p for p in posts if p.is_public), key=lambda p: (p.created_at, p.id))
+    by_id = {post.id: post for post in posts}
+    parents = parents or {}
+    people: dict[str, int] = {}
+    topic_index: dict[str, int] = {}
+    role_person: list[int] = []
+    role_kind: list[int] = []
+    role_weight: list[float] = []
+    role_post: list[int] = []
+    topic_flat: list[int] = []
+    topic_counts: list[int] = []
+    for ordinal, post in enumerate(posts):
+        topics = post.topics or _inherited_topics(post, by_id, parents)
+        topic_counts.append(len(topics))
+        topic_flat.extend(topic_index.setdefault(t, len(topic_index)) for t in topics)
+        if not topics:
+            continue
+        for (person, kind), weight in _roles(post, weights).items():
+            role_person.append(people.setdefault(person, len(people)))
+            role_kind.append(kind)
+            role_weight.append(weight)
+            role_post.append(ordinal)
+    if not role_person:
+        return ()
+    return _aggregate(
+        posts,
+        person_ids=list(people),
+        topic_ids=list(topic_index),
+        roles=(np.array(role_person), np.array(role_kind), np.array(role_weight), np.array(role_post)),
+        topics=(np.array(topic_flat, dtype=np.int64), np.array(topic_counts, dtype=np.int64)),
+        half_life_days=half_life_days,
+        max_evidence=max_evidence,
+    )
+
+
+def _inherited_topics(post: Post, by_id: Mapping[str, Post], parents: Mapping[str, Post]) -> tuple[str, ...]:
+    # A reply with no topic words of its own ("bumping the memory limit fixed it for us") still answers the
+    # thread's question, so it is evidence about the thread's topics; the lower reply weight keeps "+1" replies
+    # from counting much. Only a public parent lends topics, or the reply would leak a restricted thread.
+    if post.reply_to is None:
+        return ()
+    parent = by_id.get(post.reply_to) or parents.get(post.reply_to)
+    if parent is None or not parent.is_public:
+        return ()
+    return parent.topics
+
+
+def _roles(post: Post, weights: ContributionWeights) -> dict[tuple[str, int], float]:
+    """(person, kind) → weight for one post; a person keeps their strongest role."""
+    roles: dict[tuple[str, int], float] = {}
+
+    def give(person: str, kind: int, weight: float) -> None:
+        if weight > roles.get((person, kind), 0.0):
+            roles[(person, kind)] = weight
+
+    is_reply = post.reply_to is not None
+    if post.is_question and not is_reply:
+        give(post.author, _ASKS, weights.authored)
+        for person in post.co_authors:
+            give(person, _ASKS, weights.co_authored)
+    else:
+        give(post.author, _KNOWS, weights.replied if is_reply else weights.authored)
+        for person in post.co_authors:
+            give(person, _KNOWS, weights.replied if is_reply else weights.co_authored)
+    authors = set(post.authors)
+    for person in post.mentions:
+        if person not in authors:
+            give(person, _KNOWS, weights.mentioned)
+    return roles
+
+
+def _aggregate(
+    posts: list[Post],
+    *,
+    person_ids: list[str],
+    topic_ids: list[str],
+    roles: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    topics: tuple[np.ndarray, np.ndarray],
+    half_life_days: float,
+    max_evidence: int,
+) -> tuple[Expertise, ...]:
+    role_person, role_kind, role_weight, role_post = roles
+    topic_flat, topic_counts = topics
+    offsets = np.cumsum(topic_counts) - topic_counts
+    # One row per (role, topic of the role's post): expand the roles by their post's topic count.
+    counts = topic_counts[role_post]
+    row_role = np.repeat(np.arange(len(role_post)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    row_topic = topic_flat[np.repeat(offsets[role_post], counts) + within]
+    row_post = role_post[row_role]
+    # Rank people and topics by id so that sorting keys sorts the output by (person, topic, kind).
+    person_rank = _ranks(person_ids)
+    topic_rank = _ranks(topic_ids)
+    key = (person_rank[role_person[row_role]] * len(topic_ids) + topic_rank[row_topic]) * 2 + role_kind[row_role]
+    order = np.lexsort((-row_post, key))
+    key, row_post, row_weight = key[order], row_post[order], role_weight[row_role][order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    seconds = np.array([p.created_at.timestamp() for p in posts])
+    group_of_row = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    newest = seconds[row_post[starts]]
+    age_days = (newest[group_of_row] - seconds[row_post]) / 86_400.0
+    scores = np.add.reduceat(row_weight * np.power(0.5, age_days / half_life_days), starts).tolist()
+    by_person_rank, by_topic_rank = np.argsort(person_rank), np.argsort(topic_rank)
+    ends = [*starts[1:].tolist(), len(key)]
+    post_rows = row_post.tolist()
+    result = []
+    for group, (start, end) in enumerate(zip(starts.tolist(), ends, strict=True)):
+        person_topic, kind = divmod(int(key[start]), 2)
+        person, topic = divmod(person_topic, len(topic_ids))
+        newest_post = posts[post_rows[start]]
+        result.append(
+            Expertise(
+                person=person_ids[by_person_rank[person]],
+                topic=topic_ids[by_topic_rank[topic]],
+                kind=_KINDS[kind],
+                score=scores[group],
+                evidence=tuple(posts[i].id for i in post_rows[start : min(end, start + max_evidence)]),
+                last_at=newest_post.created_at,
+            )
+        )
+    return tuple(result)
+
+
+def _ranks(ids: list[str]) -> np.ndarray:
+    """Position of each id (by index) in sorted order."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[order] = np.arange(len(ids))
+    return ranks

@@ -1,0 +1,180 @@
+"""From a canonical batch to a :class:`~graph.delta.GraphDelta`: posts with topics and mentions, teams, topics, and
+tie / expertise increments. Pure: what the store already holds comes in as :class:`KnownState`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.canonical import PEOPLE_FILE, POSTS_FILE, CanonicalBatch, PostRecord, Reject
+from extractors.expertise import expertise_increments
+from extractors.interactions import aggregate_ties, interactions
+from extractors.mentions import MentionResolver
+from extractors.questions import reads_as_question
+from extractors.topics import TextAnalysis, TopicAnalyzer
+from graph.delta import GraphDelta, Person, Post, Team, Topic
+
+_PROGRESS_STEP = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    half_life_days: float = 90.0
+    keep_bodies: bool = False
+    spacy_model: str = "auto"
+    """``"auto"`` (use an installed English model if any), ``"none"`` (blank pipeline) or a package name."""
+    taxonomy: Path | None = None
+    snippet_chars: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class KnownState:
+    """What the store already holds, as plain data (the import pipeline fetches it)."""
+
+    post_ids: frozenset[str] = frozenset()
+    parents: Mapping[str, Post] = field(default_factory=dict)
+    """Stored posts that posts of the batch reply to."""
+    people: Mapping[str, Person] = field(default_factory=dict)
+    topics: tuple[Topic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    delta: GraphDelta
+    """Ties and expertise are INCREMENTS from the new posts only; see :func:`extractors.merge.merge_with_stored`."""
+    rejects: tuple[Reject, ...]
+    """The batch's own rejects plus posts rejected here (unknown author or co-author)."""
+    skipped_known: int
+    unresolved_mentions: int
+
+
+def extract(
+    batch: CanonicalBatch,
+    *,
+    known: KnownState = KnownState(),
+    options: ExtractOptions = ExtractOptions(),
+    analyzer: TopicAnalyzer | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Extraction:
+    """Analyse a batch. ``progress(n)`` is called with increments (n more posts done) summing to the batch's posts.
+
+    Posts already in the store are skipped (posts are immutable once stored); posts by unknown people are rejected.
+    Output order is deterministic: records sorted by id, posts by (created_at, id).
+    """
+    people = {**known.people, **{p.id: p for p in batch.people}}
+    skipped = sum(1 for record in batch.posts if record.id in known.post_ids)
+    accepted, rejects = _check_authors((r for r in batch.posts if r.id not in known.post_ids), people)
+    if progress is not None and skipped + len(rejects):
+        progress(skipped + len(rejects))
+    analyses: list[TextAnalysis] = []
+    if accepted:
+        if analyzer is None:
+            analyzer = TopicAnalyzer(model=options.spacy_model, taxonomy=options.taxonomy, vocabulary=known.topics)
+        else:
+            analyzer.add_topics(known.topics)
+        texts = [_analysed_text(record) for record in accepted]
+        analyzer.learn(texts)
+        analyses = _with_progress(analyzer.analyse(texts), progress)
+    stored = {*known.post_ids, *known.parents, *(r.id for r in accepted)}
+    resolver = MentionResolver(people.values())
+    posts: list[Post] = []
+    unresolved = 0
+    for record, analysis in zip(accepted, analyses, strict=True):
+        mentions = resolver.resolve(_analysed_text(record), record.mentions)
+        unresolved += mentions.unresolved
+        posts.append(_post(record, analysis, mentions.people, stored, options))
+    posts.sort(key=lambda p: (p.created_at, p.id))
+    known_topics = {t.id for t in known.topics}
+    vocabulary = analyzer.vocabulary if analyzer is not None else ()
+    delta = GraphDelta(
+        people=tuple(sorted(batch.people, key=lambda p: p.id)),
+        teams=_teams(batch.people),
+        topics=tuple(t for t in vocabulary if t.id not in known_topics),
+        posts=tuple(posts),
+        ties=aggregate_ties(interactions(posts, parents=known.parents), half_life_days=options.half_life_days),
+        expertise=expertise_increments(posts, parents=known.parents, half_life_days=options.half_life_days),
+    )
+    return Extraction(
+        delta=delta,
+        rejects=(*batch.rejects, *rejects),
+        skipped_known=skipped,
+        unresolved_mentions=unresolved,
+    )
+
+
+def _check_authors(
+    records: Iterable[PostRecord], people: Mapping[str, Person]
+) -> tuple[list[PostRecord], list[Reject]]:
+    accepted: list[PostRecord] = []
+    rejects: list[Reject] = []
+    for record in records:
+        if record.author not in people:
+            rejects.append(_unknown(record, "author", record.author))
+            continue
+        missing = [c for c in record.co_authors if c not in people]
+        if missing:
+            rejects.append(_unknown(record, "co_authors", missing[0]))
+            continue
+        accepted.append(record)
+    return accepted, rejects
+
+
+def _unknown(record: PostRecord, field_name: str, person: str) -> Reject:
+    reason = f"person {person!r} is neither in {PEOPLE_FILE} nor in the graph; add them to {PEOPLE_FILE} first"
+    return Reject(POSTS_FILE, record.line, field_name, reason, record.id)
+
+
+def _analysed_text(record: PostRecord) -> str:
+    # The title carries topic words as often as the body does.
+    return f"{record.title}\n{record.text}" if record.title else record.text
+
+
+def _with_progress(analyses: Iterable[TextAnalysis], progress: Callable[[int], None] | None) -> list[TextAnalysis]:
+    done: list[TextAnalysis] = []
+    for analysis in analyses:
+        done.append(analysis)
+        if progress is not None and len(done) % _PROGRESS_STEP == 0:
+            progress(_PROGRESS_STEP)
+    if progress is not None and len(done) % _PROGRESS_STEP:
+        progress(len(done) % _PROGRESS_STEP)
+    return done
+
+
+def _post(
+    record: PostRecord, analysis: TextAnalysis, mentions: tuple[str, ...], stored: set[str], options: ExtractOptions
+) -> Post:
+    body = record.text or record.title or ""
+    return Post(
+        id=record.id,
+        author=record.author,
+        created_at=record.created_at,
+        co_authors=record.co_authors,
+        space=record.space,
+        title=record.title,
+        snippet=" ".join(body[: options.snippet_chars * 4].split())[: options.snippet_chars],
+        url=record.url,
+        reply_to=record.reply_to if record.reply_to in stored else None,
+        audience=record.audience,
+        is_question=record.reply_to is None and reads_as_question(record.title, record.text),
+        topics=analysis.topics,
+        terms=analysis.terms,
+        mentions=mentions,
+        text=record.text if options.keep_bodies else None,
+    )
+
+
+def _teams(people: Iterable[Person]) -> tuple[Team, ...]:
+    departments: dict[str, Counter[str]] = {}
+    for person in people:
+        if person.team is not None:
+            counter = departments.setdefault(person.team, Counter())
+            if person.department is not None:
+                counter[person.department] += 1
+    teams = []
+    for team, counter in sorted(departments.items()):
+        # The department most members give; ties go to the alphabetically first, so output is stable.
+        department = min(counter, key=lambda d: (-counter[d], d)) if counter else None
+        teams.append(Team(id=team, name=team, department=department))
+    return tuple(teams)

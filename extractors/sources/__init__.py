@@ -1,0 +1,1 @@
+"""Importers that turn real export formats (Slack, Zulip, …) into the same canonical batch as the JSONL reader."""

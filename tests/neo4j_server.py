@@ -1,0 +1,175 @@
+"""The Neo4j server the tests run against: started (or reused) once per test process with ``scripts/neo4j-local``.
+
+``WEAKTIE_TEST_NEO4J_URI`` (with ``WEAKTIE_TEST_NEO4J_USER`` / ``WEAKTIE_TEST_NEO4J_PASSWORD``) points the tests at a
+server someone else runs instead. A server this process started is stopped when the session ends, unless
+``WEAKTIE_TEST_NEO4J_KEEP=1`` keeps it for the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from graph import cypher
+from graph.neo4j_store import Neo4jStore
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j-local"
+BOLT_PORT = 17687
+HTTP_PORT = 17474
+PASSWORD = "weaktie-test-password"
+HOME = Path.home() / ".cache" / "weaktie" / "neo4j-test"
+START_COMMAND = (
+    f"WEAKTIE_NEO4J_HOME={HOME} NEO4J_BOLT_PORT={BOLT_PORT} NEO4J_HTTP_PORT={HTTP_PORT} "
+    f"NEO4J_PASSWORD={PASSWORD} scripts/neo4j-local start"
+)
+# Short, so a test that stops the server sees StoreUnavailable within seconds rather than after the default 30 s.
+RETRY_SECONDS = 3.0
+_WIPE_BATCH = 10_000
+
+
+class ServerNotStarted(Exception):
+    """``scripts/neo4j-local start`` failed; the message holds its output (with the server log tail)."""
+
+
+@dataclass
+class TestServer:
+    """A running Neo4j for the tests, with the one driver the test process uses."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    uri: str
+    user: str
+    password: str
+    managed: bool
+    """Started through ``scripts/neo4j-local`` (so the tests may stop and start it), not an external server."""
+    started_here: bool
+    _driver: neo4j.Driver | None = field(default=None, repr=False)
+
+    @property
+    def driver(self) -> neo4j.Driver:
+        if self._driver is None:
+            self._driver = neo4j.GraphDatabase.driver(
+                self.uri, auth=(self.user, self.password), max_transaction_retry_time=RETRY_SECONDS
+            )
+        return self._driver
+
+    def wipe(self) -> None:
+        """Delete every node and relationship in batches; constraints and indexes stay."""
+        while True:
+            records, _, _ = self.driver.execute_query(cypher.DELETE_SOME_NODES, limit=_WIPE_BATCH, database_="neo4j")
+            if records[0]["deleted"] == 0:
+                return
+
+    def fresh_store(self, **options: object) -> Neo4jStore:
+        """An empty store on the shared driver."""
+        self.wipe()
+        return Neo4jStore(self.driver, **options)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        """Stop the server with the script (only a managed one)."""
+        if not self.managed:
+            raise RuntimeError("an external server (WEAKTIE_TEST_NEO4J_URI) cannot be stopped by the tests")
+        result = _script("stop")
+        if result.returncode != 0:
+            raise RuntimeError(f"scripts/neo4j-local stop failed:\n{result.stdout}{result.stderr}")
+
+    def start(self) -> None:
+        result = _script("start")
+        if result.returncode != 0:
+            raise ServerNotStarted(_output(result))
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+
+
+def script_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "WEAKTIE_NEO4J_HOME": str(HOME),
+        "NEO4J_BOLT_PORT": str(BOLT_PORT),
+        "NEO4J_HTTP_PORT": str(HTTP_PORT),
+        "NEO4J_PASSWORD": PASSWORD,
+    }
+
+
+def _script(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), command], env=script_env(), capture_output=True, text=True, timeout=900, check=False
+    )
+
+
+def _output(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit code {result.returncode}\n{result.stdout}{result.stderr}".strip()
+
+
+def shared_server() -> TestServer:
+    """Start (or reuse) the test server once per process. Raises :class:`ServerNotStarted` with the script's output.
+
+    A failure is remembered too, so a broken set-up costs one attempt per session rather than one per test.
+    """
+    global _shared
+    if _shared is None:
+        try:
+            _shared = _start()
+        except ServerNotStarted as error:
+            _shared = error
+    if isinstance(_shared, ServerNotStarted):
+        raise _shared
+    return _shared
+
+
+_shared: TestServer | ServerNotStarted | None = None
+
+
+def _start() -> TestServer:
+    uri = os.environ.get("WEAKTIE_TEST_NEO4J_URI")
+    if uri:
+        return TestServer(
+            uri=uri,
+            user=os.environ.get("WEAKTIE_TEST_NEO4J_USER", "neo4j"),
+            password=os.environ.get("WEAKTIE_TEST_NEO4J_PASSWORD", PASSWORD),
+            managed=False,
+            started_here=False,
+        )
+    try:
+        result = _script("start")
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ServerNotStarted(f"could not run {SCRIPT}: {error}") from error
+    if result.returncode != 0:
+        raise ServerNotStarted(_output(result))
+    return TestServer(
+        uri=f"bolt://127.0.0.1:{BOLT_PORT}",
+        user="neo4j",
+        password=PASSWORD,
+        managed=True,
+        started_here="already running" not in result.stdout,
+    )
+
+
+def require_server() -> TestServer:
+    """The shared server, or a failed test in CI (never a skip there), or a loud skip on a developer's machine."""
+    try:
+        return shared_server()
+    except ServerNotStarted as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"the Neo4j test server did not start (CI never skips these tests):\n{error}", pytrace=False)
+        pytest.skip(
+            f"NEO4J TESTS SKIPPED: the test server did not start. Run `{START_COMMAND}` to see why "
+            f"(or set WEAKTIE_TEST_NEO4J_URI). First lines: {str(error)[:300]}"
+        )
+
+
+def finish() -> None:
+    """At the end of the session: close the driver and stop the server if this process started it."""
+    if not isinstance(_shared, TestServer):
+        return
+    _shared.close()
+    if _shared.managed and _shared.started_here and os.environ.get("WEAKTIE_TEST_NEO4J_KEEP") != "1":
+        _shared.stop()
