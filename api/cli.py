@@ -96,6 +96,47 @@ def _print_json(data: Any) -> None:
 
 @app.command()
 @_clean_errors
+def demo(
+    people: Annotated[int, typer.Option(min=20, max=20_000, help="People in the generated organisation.")] = 300,
+    posts: Annotated[int, typer.Option(min=100, max=500_000, help="Posts in the generated organisation.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Keep the graph here (default: a temporary directory).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Generate a sample organisation, import it, and show who should meet whom and who already did what."""
+    org = generate_organisation(people=people, posts=posts, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="weaktie-demo-") as tmp:
+        source = Path(tmp) / "export"
+        write_canonical(org, source)
+        settings = _settings(data_dir if data_dir is not None else Path(tmp) / "data")
+        with _engine(settings) as engine:
+            with _progress_bar("Importing the sample organisation", enabled=err.is_terminal) as bar:
+                report = engine.ingest(source, progress=bar)
+            with err.status("Fitting the recommenders…") if err.is_terminal else nullcontext():
+                tour = take_tour(engine, org.planted)
+    if as_json:
+        _print_json(render.tour_dict(report, tour))
+        return
+    teams = len({person.get("team") for person in org.people})
+    out.print(
+        f"[bold]weaktie demo[/]: a made-up organisation of {len(org.people)} people in {teams} teams "
+        f"wrote {len(org.posts):,} posts over a year.\n"
+        f"Imported in {report.elapsed:.1f} s; {report.topics_learned} topics learned. Here is what weaktie suggests.\n"
+    )
+    for intro in tour.introductions:
+        out.print(render.introduction_panel(intro, tour.teams))
+    if tour.already_done:
+        out.print(render.already_done_panel(tour.already_done, tour.teams))
+    if data_dir is not None:
+        out.print(f"The graph is kept in {data_dir}: try [bold]weaktie suggest ID --data-dir {data_dir}[/].")
+    else:
+        out.print("Next: [bold]weaktie ingest DIR[/] with your own export, then [bold]weaktie serve[/].")
+
+
+@app.command()
+@_clean_errors
 def ingest(
     path: Annotated[Path, typer.Argument(help="A directory holding people.jsonl and/or posts.jsonl.")],
     data_dir: DataDir = None,
@@ -183,47 +224,6 @@ def serve(
     from api.app import create_app
 
     uvicorn.run(create_app(_settings(data_dir)), host=host, port=port)
-
-
-@app.command()
-@_clean_errors
-def demo(
-    people: Annotated[int, typer.Option(min=20, max=20_000, help="People in the generated organisation.")] = 300,
-    posts: Annotated[int, typer.Option(min=100, max=500_000, help="Posts in the generated organisation.")] = 3000,
-    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
-    data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Keep the graph here (default: a temporary directory).")
-    ] = None,
-    as_json: AsJson = False,
-) -> None:
-    """Generate a sample organisation, import it, and show who should meet whom and who already did what."""
-    org = generate_organisation(people=people, posts=posts, seed=seed)
-    with tempfile.TemporaryDirectory(prefix="weaktie-demo-") as tmp:
-        source = Path(tmp) / "export"
-        write_canonical(org, source)
-        settings = _settings(data_dir if data_dir is not None else Path(tmp) / "data")
-        with _engine(settings) as engine:
-            with _progress_bar("Importing the sample organisation", enabled=err.is_terminal) as bar:
-                report = engine.ingest(source, progress=bar)
-            with err.status("Fitting the recommenders…") if err.is_terminal else nullcontext():
-                tour = take_tour(engine, org.planted)
-    if as_json:
-        _print_json(render.tour_dict(report, tour))
-        return
-    teams = len({person.get("team") for person in org.people})
-    out.print(
-        f"[bold]weaktie demo[/]: a made-up organisation of {len(org.people)} people in {teams} teams "
-        f"wrote {len(org.posts):,} posts over a year.\n"
-        f"Imported in {report.elapsed:.1f} s; {report.topics_learned} topics learned. Here is what weaktie suggests.\n"
-    )
-    for intro in tour.introductions:
-        out.print(render.introduction_panel(intro, tour.teams))
-    if tour.already_done:
-        out.print(render.already_done_panel(tour.already_done, tour.teams))
-    if data_dir is not None:
-        out.print(f"The graph is kept in {data_dir}: try [bold]weaktie suggest ID --data-dir {data_dir}[/].")
-    else:
-        out.print("Next: [bold]weaktie ingest DIR[/] with your own export, then [bold]weaktie serve[/].")
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,21 +131,12 @@ class Engine:
         hood = self.store.neighbourhood(person_id, limit=limit)
         if hood.person.opted_out:
             # Opted-out people keep a directory entry but none of their activity is shown.
-            hidden = Neighbourhood(person=hood.person, team=hood.team, ties=(), knows=(), asks=(), recent_posts=())
-            return Profile(hidden)
+            return Profile(replace(hood, ties=(), knows=(), asks=(), recent_posts=()))
         reader = self._viewer(viewer)
         visible = tuple(post for post in hood.recent_posts if can_see(post, reader))
         partners = {other for tie in hood.ties for other in (tie.source, tie.target) if other != person_id}
         people = {other: self.store.person(other) for other in sorted(partners)}
-        hood = Neighbourhood(
-            person=hood.person,
-            team=hood.team,
-            ties=hood.ties,
-            knows=hood.knows,
-            asks=hood.asks,
-            recent_posts=visible,
-        )
-        return Profile(hood, people)
+        return Profile(replace(hood, recent_posts=visible), people)
 
     def suggestions(
         self, person_id: str, *, k: int | None = None, viewer: str | None = None, record: bool = False

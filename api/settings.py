@@ -63,12 +63,18 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}" for error in exc.errors()
-        )
+        problems = "; ".join(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
         raise ConfigurationError(
-            f"invalid weaktie configuration ({problems}); fix the WEAKTIE_* environment variables"
+            f"invalid weaktie configuration ({problems}); fix these environment variables"
         ) from None
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable behind a validation error's location."""
+    name = str(loc[0]) if loc else "settings"
+    if name.isupper():  # already an alias such as NEO4J_URI
+        return name
+    return f"{Settings.model_config.get('env_prefix', '')}{name}".upper()
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def expertise_increments(
     wrote, co-wrote or answered *knows* about them, and people mentioned get a little "knows" evidence.
     Sorted by (person, topic, kind).
     """
-    posts = sorted((p for p in posts if p.is_public), key=lambda p: (p.created_at, p.id))
+    posts = sorted((p for p in posts if p.is_public), key=attrgetter("created_at", "id"))
     by_id = {post.id: post for post in posts}
     parents = parents or {}
     people: dict[str, int] = {}
@@ -143,24 +144,24 @@ def _aggregate(
     newest = seconds[row_post[starts]]
     age_days = (newest[group_of_row] - seconds[row_post]) / 86_400.0
     scores = np.add.reduceat(row_weight * np.power(0.5, age_days / half_life_days), starts).tolist()
-    by_person_rank, by_topic_rank = np.argsort(person_rank), np.argsort(topic_rank)
+    group_keys = key[starts]
+    kinds = (group_keys % 2).tolist()
+    people = np.asarray(person_ids, dtype=object)[np.argsort(person_rank)][group_keys // 2 // len(topic_ids)].tolist()
+    topics = np.asarray(topic_ids, dtype=object)[np.argsort(topic_rank)][group_keys // 2 % len(topic_ids)].tolist()
+    post_ids = [posts[i].id for i in row_post.tolist()]
+    newest_at = [posts[i].created_at for i in row_post[starts].tolist()]
     ends = [*starts[1:].tolist(), len(key)]
-    post_rows = row_post.tolist()
-    result = []
-    for group, (start, end) in enumerate(zip(starts.tolist(), ends, strict=True)):
-        person_topic, kind = divmod(int(key[start]), 2)
-        person, topic = divmod(person_topic, len(topic_ids))
-        newest_post = posts[post_rows[start]]
-        result.append(
-            Expertise(
-                person=person_ids[by_person_rank[person]],
-                topic=topic_ids[by_topic_rank[topic]],
-                kind=_KINDS[kind],
-                score=scores[group],
-                evidence=tuple(posts[i].id for i in post_rows[start : min(end, start + max_evidence)]),
-                last_at=newest_post.created_at,
-            )
+    result = [
+        Expertise(
+            person=people[g],
+            topic=topics[g],
+            kind=_KINDS[kinds[g]],
+            score=scores[g],
+            evidence=tuple(post_ids[start : min(end, start + max_evidence)]),
+            last_at=newest_at[g],
         )
+        for g, (start, end) in enumerate(zip(starts.tolist(), ends, strict=True))
+    ]
     return tuple(result)
 
 

@@ -128,7 +128,7 @@ def _unknown(record: PostRecord, field_name: str, person: str) -> Reject:
 
 def _analysed_text(record: PostRecord) -> str:
     # The title carries topic words as often as the body does.
-    return f"{record.title}\n{record.text}" if record.title else record.text
+    return f"{record.title} \n {record.text}" if record.title else record.text
 
 
 def _with_progress(analyses: Iterable[TextAnalysis], progress: Callable[[int], None] | None) -> list[TextAnalysis]:

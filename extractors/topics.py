@@ -103,7 +103,7 @@ class TopicAnalyzer:
         max_df_floor: int = 10,
         min_association: float = 0.1,
         max_new_topics: int = 5000,
-        max_topics_per_text: int = 10,
+        max_topics_per_text: int = 6,
         batch_size: int = 1000,
     ) -> None:
         self.min_df = min_df

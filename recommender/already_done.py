@@ -56,8 +56,11 @@ class AlreadyDone(BaseEstimator):
 
     ``analyzer`` turns the query text into the same normalised terms posts carry (``TopicAnalyzer.terms``).
     Authors earn full credit for a matching post, co-authors ``co_author_credit`` and repliers
-    ``reply_credit``; each post counts by BM25 match times ``0.5 ** (age / half_life_days)``. Opted-out people
-    and the asker are never returned.
+    ``reply_credit``; the author of a *question* only ``question_credit`` (asking is not having done it).
+    Each post counts by its BM25 match, relative to the query's best match and raised to ``sharpness``, times
+    ``0.5 ** (age / half_life_days)``: sharpening keeps someone with one post that is exactly about the
+    query ahead of a prolific writer with many posts that share a word or two with it. Opted-out people and
+    the asker are never returned.
     """
 
     def __init__(
@@ -67,6 +70,8 @@ class AlreadyDone(BaseEstimator):
         half_life_days: float = 365.0,
         co_author_credit: float = 0.8,
         reply_credit: float = 0.6,
+        question_credit: float = 0.2,
+        sharpness: float = 2.0,
         k1: float = 1.2,
         b: float = 0.75,
         max_evidence: int = 3,
@@ -76,6 +81,8 @@ class AlreadyDone(BaseEstimator):
         self.half_life_days = half_life_days
         self.co_author_credit = co_author_credit
         self.reply_credit = reply_credit
+        self.question_credit = question_credit
+        self.sharpness = sharpness
         self.k1 = k1
         self.b = b
         self.max_evidence = max_evidence
@@ -139,6 +146,8 @@ class AlreadyDone(BaseEstimator):
         match = np.bincount(inverse, weights=hits.data, minlength=len(posts))
         seen = visible[posts]
         posts, match = posts[seen], match[seen]
+        if len(match):
+            match = (match / match.max()) ** self.sharpness
         weights = match * self.recency_[posts]
         if len(posts) > self.max_posts:
             cutoff = np.partition(weights, len(weights) - self.max_posts)[len(weights) - self.max_posts]
@@ -215,10 +224,12 @@ class AlreadyDone(BaseEstimator):
         return counts.tocsc(), vocabulary
 
     def _credit_matrix(self) -> sp.csr_matrix:
-        """Posts×people: 1 for the author, ``co_author_credit`` for each co-author (the larger if both)."""
+        """Posts×people: 1 for the author (``question_credit`` for a question's), ``co_author_credit`` for each
+        co-author (the larger if both)."""
         credit: dict[tuple[int, int], float] = {}
         for i, post in enumerate(self.posts_):
-            for person_id, value in ((post.author, 1.0), *((who, self.co_author_credit) for who in post.co_authors)):
+            author = self.question_credit if post.is_question else 1.0
+            for person_id, value in ((post.author, author), *((who, self.co_author_credit) for who in post.co_authors)):
                 person = self.index_.get(person_id)
                 if person is not None:
                     credit[(i, person)] = max(credit.get((i, person), 0.0), value)

@@ -85,7 +85,7 @@ def _shared(f: Features, pair: PairScore, who: Person, viewer: Person | None, ev
         kind="shared_topics",
         text=f"You both know about {_join(labels)}",
         topics=labels,
-        evidence=tuple(item for _, _, items in shown for item in items),
+        evidence=_distinct(item for _, _, items in shown for item in items),
     )
 
 
@@ -111,7 +111,7 @@ def _complementary(
         kind="complementary_topics",
         text="; ".join(parts),
         topics=tuple(label for label, _, _ in shown),
-        evidence=tuple(item for _, _, items in shown for item in items),
+        evidence=_distinct(item for _, _, items in shown for item in items),
     )
 
 
@@ -177,3 +177,11 @@ def _join(items: Sequence[str]) -> str:
 def _shorten(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _distinct(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence in order of first appearance, each post once: one post often backs several topics."""
+    first: dict[str, Evidence] = {}
+    for item in items:
+        first.setdefault(item.post_id, item)
+    return tuple(first.values())

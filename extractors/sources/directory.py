@@ -14,7 +14,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
@@ -52,6 +52,7 @@ _TRUE = frozenset({"true", "yes", "y", "1", "x"})
 _FALSE = frozenset({"false", "no", "n", "0", ""})
 _NUMBER = re.compile(r"-?\d+(\.\d*)?")
 _M = TypeVar("_M")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -433,6 +434,8 @@ def _instant(value: object, field: str) -> datetime:
     if text is None:
         raise _Bad(field, f"missing required {field!r} (Unix seconds or an ISO-8601 date-time)")
     try:
+        if text.isdigit():
+            return _EPOCH + timedelta(seconds=int(text))  # whole seconds, the usual case: exact and quick
         return utc_from_timestamp(text) if _NUMBER.fullmatch(text) else parse_utc(text)
     except (ValueError, OverflowError):
         raise _Bad(
@@ -558,7 +561,7 @@ class _Table:
         try:
             for values in reader:
                 line, start = start, reader.line_num + 1
-                if any(v.strip() for v in values):
+                if len(values) > 1 or (values and values[0].strip()):
                     yield line, values
         except csv.Error as exc:
             raise SourceError(f"{self._where()} line {reader.line_num}: {exc}; fix the quoting there") from None
@@ -594,6 +597,8 @@ def _format(path: Path) -> TableFormat:
 
 
 def _text(value: object, field: str) -> str | None:
+    if type(value) is str:  # the common case first: this runs for every cell
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, str):

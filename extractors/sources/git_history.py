@@ -321,7 +321,10 @@ class _Builder:
         return SourceImport(batch=batch, skipped=dict(self.skipped))
 
     def _add(self, commit: _Commit, sha: str) -> None:
-        text = decode_text(commit.header, file=f"commit {sha}")
+        try:
+            text = decode_text(commit.header, file=f"commit {sha}")
+        except SourceError as exc:
+            raise _Bad("message", str(exc)) from None
         parts = text.split("\x1f", 5)
         if len(parts) != 6 or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", parts[0]):
             raise _Bad(None, "unexpected git log output for this commit; is this a supported git version?")

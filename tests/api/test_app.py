@@ -177,3 +177,28 @@ def test_neo4j_is_refused_with_a_clear_error(imported: Imported) -> None:
     app = create_app(imported.settings.model_copy(update={"store": "neo4j"}))
     with pytest.raises(ConfigurationError, match="not available yet"), TestClient(app):
         pass
+
+
+def test_blank_text_is_a_400_problem_saying_what_to_do(client: TestClient) -> None:
+    body = _problem(client.post("/v1/already-done", json={"text": "   "}), 400)
+    assert body["type"] == "/problems/invalid-request"
+    assert "describe" in body["detail"]
+
+
+def test_unknown_viewer_is_a_404_problem(client: TestClient, imported: Imported) -> None:
+    person = imported.org.people[0]["id"]
+    body = _problem(client.get(f"/v1/people/{person}/suggestions", params={"viewer": "ghost-7"}), 404)
+    assert "ghost-7" in body["detail"]
+
+
+def test_opted_out_people_show_no_activity_and_are_never_suggested(client: TestClient, imported: Imported) -> None:
+    opted_out = {person["id"] for person in imported.org.people if person.get("opted_out")}
+    if not opted_out:
+        pytest.skip("the generated organisation has no opted-out people")
+    for person in opted_out:
+        body = client.get(f"/v1/people/{person}").json()
+        assert body["person"]["id"] == person
+        assert (body["ties"], body["knows"], body["asks"], body["recent_posts"]) == ([], [], [], [])
+    for person in sorted({p["id"] for p in imported.org.people} - opted_out)[:40]:
+        suggested = client.get(f"/v1/people/{person}/suggestions").json()["suggestions"]
+        assert not opted_out & {item["candidate"]["id"] for item in suggested}

@@ -63,7 +63,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def test_bad_value_is_one_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEAKTIE_HALF_LIFE_DAYS", "-1")
-    with pytest.raises(ConfigurationError, match="half_life_days"):
+    with pytest.raises(ConfigurationError, match="WEAKTIE_HALF_LIFE_DAYS"):
         load_settings()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import pytest
 
@@ -40,16 +39,28 @@ def test_results_equal_those_over_only_the_posts_the_viewer_may_see(viewer: str 
         assert shown <= {p.id for p in visible}
 
 
-def test_score_is_bm25_times_recency_for_a_single_author() -> None:
+def test_score_is_sharpened_bm25_times_recency() -> None:
     people = [person("a", "x"), person("b", "y")]
-    posts = [post("p1", "a", day(0), "alpha beta"), post("p2", "b", day(365), "gamma delta delta")]
-    model = AlreadyDone(analyzer=terms, half_life_days=365.0, k1=1.2, b=0.75).fit(projection(people, posts=posts))
-    [match] = model.query("alpha")
-    idf = math.log1p((2 - 1 + 0.5) / (1 + 0.5))
-    length_norm = 1.2 * (1 - 0.75 + 0.75 * 2 / 2.5)
-    expected = idf * (1 * 2.2) / (1 + length_norm) * 0.5
-    assert match.person.id == "a"
-    assert match.score == pytest.approx(expected)
+    posts = [post("p1", "a", day(0), "alpha beta"), post("p2", "b", day(365), "alpha gamma gamma delta")]
+    model = AlreadyDone(analyzer=terms, half_life_days=365.0, k1=1.2, b=0.75, sharpness=2.0)
+    model.fit(projection(people, posts=posts))
+    scores = {m.person.id: m.score for m in model.query("alpha")}
+
+    def bm25(length: int) -> float:  # tf = 1 in both posts; the idf cancels out after normalising
+        return 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * length / 3.0))
+
+    best = bm25(2)
+    assert scores["a"] == pytest.approx((bm25(2) / best) ** 2 * 0.5)  # a year old: half the credit
+    assert scores["b"] == pytest.approx((bm25(4) / best) ** 2 * 1.0)
+
+
+def test_asking_a_question_earns_less_than_answering_it() -> None:
+    people = [person("asker", "x"), person("answerer", "y")]
+    question = dataclasses.replace(post("q", "asker", day(0), "alpha beta"), is_question=True)
+    answer = dataclasses.replace(post("r", "answerer", day(1), "gamma delta"), reply_to="q")
+    model = AlreadyDone(analyzer=terms, question_credit=0.2, reply_credit=0.6)
+    ranked = model.fit(projection(people, posts=[question, answer])).query("alpha beta")
+    assert [m.person.id for m in ranked] == ["answerer", "asker"]
 
 
 def test_empty_projection_and_unfitted_use() -> None:

@@ -317,3 +317,20 @@ def test_only_the_best_matching_posts_are_credited_when_capped() -> None:
     assert [m.person.id for m in matches] == ["eve", "gina"], "Eve's post alone, and Gina who replied to it"
     uncapped = already_done().query("migrated postgres to aurora with zero downtime", asker="alice", k=10)
     assert len(uncapped) > len(matches)
+
+
+def test_a_post_backing_several_topics_is_shown_once_per_reason() -> None:
+    both = post("p-dave-both", "dave", day(4), "Kubernetes operators for spark")
+    org = introductions_org(
+        extra_posts=[both],
+        extra_expertise=[
+            knows("alice", "spark", ["p-alice-k8s"]),
+            knows("dave", "kubernetes", ["p-dave-both", "p-dave-k8s"]),
+            knows("dave", "spark", ["p-dave-both"]),
+        ],
+    )
+    dave = next(s for s in PeopleToMeet(k=3).fit(org).recommend("alice") if s.candidate.id == "dave")
+    shared = reason(dave, "shared_topics")
+    assert shared is not None and len(shared.topics) == 2
+    shown = [e.post_id for e in shared.evidence]
+    assert shown.count("p-dave-both") == 1
