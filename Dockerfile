@@ -20,13 +20,13 @@ RUN mkdir graph extractors recommender api \
     && touch graph/__init__.py extractors/__init__.py recommender/__init__.py api/__init__.py \
     && pip install ".[model]" \
     && pip uninstall --yes weaktie \
-    && rm -rf graph extractors recommender api build
+    && rm -rf graph extractors recommender api build *.egg-info
 
 COPY graph ./graph
 COPY extractors ./extractors
 COPY recommender ./recommender
 COPY api ./api
-RUN pip install --no-deps . && rm -rf build
+RUN pip install --no-deps . && rm -rf build *.egg-info
 
 USER weaktie
 WORKDIR /home/weaktie

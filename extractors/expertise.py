@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import attrgetter
 
 import numpy as np
@@ -46,31 +47,44 @@ def expertise_increments(
     by_id = {post.id: post for post in posts}
     parents = parents or {}
     people: dict[str, int] = {}
-    topic_index: dict[str, int] = {}
-    role_person: list[int] = []
+    role_person: list[str] = []
     role_kind: list[int] = []
     role_weight: list[float] = []
     role_post: list[int] = []
-    topic_flat: list[int] = []
+    topic_names: list[str] = []
     topic_counts: list[int] = []
+    asks, knows = (_ASKS, weights.authored), (_KNOWS, weights.authored)
+    replied = (_KNOWS, weights.replied)
     for ordinal, post in enumerate(posts):
         topics = post.topics or _inherited_topics(post, by_id, parents)
         topic_counts.append(len(topics))
-        topic_flat.extend(topic_index.setdefault(t, len(topic_index)) for t in topics)
         if not topics:
             continue
-        for (person, kind), weight in _roles(post, weights).items():
-            role_person.append(people.setdefault(person, len(people)))
-            role_kind.append(kind)
-            role_weight.append(weight)
-            role_post.append(ordinal)
+        topic_names.extend(topics)
+        if post.co_authors or post.mentions:
+            for (person, kind), weight in _roles(post, weights).items():
+                role_person.append(person)
+                role_kind.append(kind)
+                role_weight.append(weight)
+                role_post.append(ordinal)
+            continue
+        # The common case, one role and no bookkeeping: see _roles.
+        is_reply = post.reply_to is not None
+        kind, weight = replied if is_reply else (asks if post.is_question else knows)
+        role_person.append(post.author)
+        role_kind.append(kind)
+        role_weight.append(weight)
+        role_post.append(ordinal)
     if not role_person:
         return ()
+    topic_index: dict[str, int] = {}
+    topic_flat = [topic_index.setdefault(t, len(topic_index)) for t in topic_names]
+    person_codes = [people.setdefault(person, len(people)) for person in role_person]
     return _aggregate(
         posts,
         person_ids=list(people),
         topic_ids=list(topic_index),
-        roles=(np.array(role_person), np.array(role_kind), np.array(role_weight), np.array(role_post)),
+        roles=(np.array(person_codes), np.array(role_kind), np.array(role_weight), np.array(role_post)),
         topics=(np.array(topic_flat, dtype=np.int64), np.array(topic_counts, dtype=np.int64)),
         half_life_days=half_life_days,
         max_evidence=max_evidence,
@@ -90,13 +104,11 @@ def _inherited_topics(post: Post, by_id: Mapping[str, Post], parents: Mapping[st
 
 
 def _roles(post: Post, weights: ContributionWeights) -> dict[tuple[str, int], float]:
-    """(person, kind) → weight for one post; a person keeps their strongest role."""
+    """(person, kind) → weight for one post with co-authors or mentions; a person keeps their strongest role.
+
+    A post by its author alone has one role, which :func:`expertise_increments` gives without this bookkeeping.
+    """
     is_reply = post.reply_to is not None
-    if not post.co_authors and not post.mentions:
-        # The common case, without the bookkeeping below.
-        if post.is_question and not is_reply:
-            return {(post.author, _ASKS): weights.authored}
-        return {(post.author, _KNOWS): weights.replied if is_reply else weights.authored}
     roles: dict[tuple[str, int], float] = {}
 
     def give(person: str, kind: int, weight: float) -> None:
@@ -143,31 +155,28 @@ def _aggregate(
     key = (person_rank[role_person[row_role]] * len(topic_ids) + topic_rank[row_topic]) * 2 + role_kind[row_role]
     order = np.lexsort((-row_post, key))
     key, row_post, row_weight = key[order], row_post[order], role_weight[row_role][order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    boundary = np.r_[True, key[1:] != key[:-1]]
+    starts = np.flatnonzero(boundary)
+    group_of_row = np.cumsum(boundary) - 1
     seconds = np.array([p.created_at.timestamp() for p in posts])
-    group_of_row = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
     newest = seconds[row_post[starts]]
     age_days = (newest[group_of_row] - seconds[row_post]) / 86_400.0
     scores = np.add.reduceat(row_weight * np.power(0.5, age_days / half_life_days), starts).tolist()
     group_keys = key[starts]
-    kinds = (group_keys % 2).tolist()
+    kinds = np.asarray(_KINDS, dtype=object)[group_keys % 2].tolist()
     people = np.asarray(person_ids, dtype=object)[np.argsort(person_rank)][group_keys // 2 // len(topic_ids)].tolist()
     topics = np.asarray(topic_ids, dtype=object)[np.argsort(topic_rank)][group_keys // 2 % len(topic_ids)].tolist()
-    post_ids = [posts[i].id for i in row_post.tolist()]
-    newest_at = [posts[i].created_at for i in row_post[starts].tolist()]
-    ends = [*starts[1:].tolist(), len(key)]
-    result = [
-        Expertise(
-            person=people[g],
-            topic=topics[g],
-            kind=_KINDS[kinds[g]],
-            score=scores[g],
-            evidence=tuple(post_ids[start : min(end, start + max_evidence)]),
-            last_at=newest_at[g],
-        )
-        for g, (start, end) in enumerate(zip(starts.tolist(), ends, strict=True))
-    ]
-    return tuple(result)
+    # Evidence: the first max_evidence rows of each group (rows are newest first within a group).
+    rank_in_group = np.arange(len(key)) - starts[group_of_row]
+    picked = rank_in_group < max_evidence
+    post_ids = np.fromiter((p.id for p in posts), dtype=object, count=len(posts))
+    evidence_ids = post_ids[row_post[picked]].tolist()
+    bounds = np.searchsorted(group_of_row[picked], np.arange(len(starts) + 1)).tolist()
+    evidence = [tuple(evidence_ids[a:b]) for a, b in pairwise(bounds)]
+    created = np.fromiter((p.created_at for p in posts), dtype=object, count=len(posts))
+    newest_at = created[row_post[starts]].tolist()
+    # Positional map: a third of the cost of keyword construction for ~10^5 records.
+    return tuple(map(Expertise, people, topics, kinds, scores, evidence, newest_at))
 
 
 def _ranks(ids: list[str]) -> np.ndarray:

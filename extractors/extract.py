@@ -7,7 +7,7 @@ import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from extractors.canonical import PEOPLE_FILE, POSTS_FILE, CanonicalBatch, PostRecord, Reject
@@ -96,6 +96,7 @@ def _extract(
     if progress is not None and skipped + len(rejects):
         progress(skipped + len(rejects))
     analyses: list[TextAnalysis] = []
+    texts: list[str] = []
     if accepted:
         if analyzer is None:
             analyzer = TopicAnalyzer(model=options.spacy_model, taxonomy=options.taxonomy, vocabulary=known.topics)
@@ -109,8 +110,8 @@ def _extract(
     resolver = MentionResolver(people.values())
     posts: list[Post] = []
     unresolved = 0
-    for record, analysis in zip(accepted, analyses, strict=True):
-        mentions = resolver.resolve(_analysed_text(record), record.mentions)
+    for record, text, analysis in zip(accepted, texts, analyses, strict=True):
+        mentions = resolver.resolve(text, record.mentions)
         unresolved += mentions.unresolved
         posts.append(_post(record, analysis, mentions.people, stored, options))
     posts.sort(key=lambda p: (p.created_at, p.id))
@@ -174,23 +175,32 @@ def _post(
     record: PostRecord, analysis: TextAnalysis, mentions: tuple[str, ...], stored: set[str], options: ExtractOptions
 ) -> Post:
     body = record.text or record.title or ""
+    # Positional, in Post's field order (checked below at import): a third cheaper than keywords per post.
     return Post(
-        id=record.id,
-        author=record.author,
-        created_at=record.created_at,
-        co_authors=record.co_authors,
-        space=record.space,
-        title=record.title,
-        snippet=" ".join(body[: options.snippet_chars * 4].split())[: options.snippet_chars],
-        url=record.url,
-        reply_to=record.reply_to if record.reply_to in stored else None,
-        audience=record.audience,
-        is_question=record.reply_to is None and reads_as_question(record.title, record.text),
-        topics=analysis.topics,
-        terms=analysis.terms,
-        mentions=mentions,
-        text=record.text if options.keep_bodies else None,
+        record.id,
+        record.author,
+        record.created_at,
+        record.co_authors,
+        record.space,
+        record.title,
+        " ".join(body[: options.snippet_chars * 4].split())[: options.snippet_chars],
+        record.url,
+        record.reply_to if record.reply_to in stored else None,
+        record.audience,
+        record.reply_to is None and reads_as_question(record.title, record.text),
+        analysis.topics,
+        analysis.terms,
+        mentions,
+        record.text if options.keep_bodies else None,
     )
+
+
+_POST_FIELDS = (
+    "id", "author", "created_at", "co_authors", "space", "title", "snippet", "url", "reply_to", "audience",
+    "is_question", "topics", "terms", "mentions", "text",
+)  # fmt: skip
+if tuple(f.name for f in fields(Post)) != _POST_FIELDS:  # pragma: no cover - guards the positional call above
+    raise ImportError("graph.delta.Post changed its fields; update extractors.extract._post to match")
 
 
 def _teams(people: Iterable[Person]) -> tuple[Team, ...]:

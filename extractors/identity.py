@@ -173,8 +173,8 @@ class _Index:
                 if _SOURCE_ID.match(handle) and "@" not in handle.split(":", 1)[0]:
                     self.recorded[handle] = person.id
                     sources.add(handle.split(":", 1)[0])
-                elif _is_login(handle):
-                    self.by_handle.setdefault(handle.casefold(), set()).add(person.id)
+            for login in _logins(person):
+                self.by_handle.setdefault(login, set()).add(person.id)
             self.sources[person.id] = sources
             names = tuple(dict.fromkeys(n for n in map(normalise_name, _names(person)) if _is_full_name(n)))
             self.names[person.id] = names
@@ -198,8 +198,8 @@ def _match(person: Person, index: _Index, aliases: Mapping[str, str]) -> tuple[s
     if len(by_email) > 1:
         return None, "", True
     doubtful = False
-    for handle in (h for h in person.handles if _is_login(h)):
-        found = index.by_handle.get(handle.casefold(), set())
+    for login in _logins(person):
+        found = index.by_handle.get(login, set())
         usable = {pid for pid in found if not _conflict(person, index, pid) and _names_agree(person, index.people[pid])}
         if len(found) == 1 and len(usable) == 1:
             return next(iter(usable)), "handle", False
@@ -241,7 +241,19 @@ def _names_agree(person: Person, other: Person) -> bool:
 
 
 def _names(person: Person) -> tuple[str, ...]:
-    return (person.name, *(h for h in person.handles if " " in h.strip()))
+    # An address standing in for a missing display name is not a name.
+    return tuple(n for n in (person.name, *(h for h in person.handles if " " in h.strip())) if "@" not in n)
+
+
+def _logins(person: Person) -> tuple[str, ...]:
+    """Handles that are chosen logins, not a form of the person's own name ("Ana", "AnaSilva" for Ana Silva):
+    a first name shared by two handles says nothing about being one person."""
+    name_forms: set[str] = set()
+    for name in map(normalise_name, _names(person)):
+        name_forms.update(name.split())
+        name_forms.add(name.replace(" ", ""))
+    found = (h.strip().casefold() for h in person.handles if _is_login(h))
+    return tuple(dict.fromkeys(h for h in found if normalise_name(h).replace(" ", "") not in name_forms))
 
 
 def _emails(person: Person) -> tuple[str, ...]:

@@ -68,11 +68,29 @@ def aggregate_ties(events: Iterable[Interaction], *, half_life_days: float) -> t
     grouped: dict[tuple[str, str], list[Interaction]] = {}
     for event in events:
         if event.source != event.target:
-            grouped.setdefault((event.source, event.target), []).append(event)
+            key = (event.source, event.target)
+            group = grouped.get(key)
+            if group is None:
+                grouped[key] = [event]
+            else:
+                group.append(event)
     seconds = half_life_days * 86_400.0
-    ties = []
-    for (source, target), group in sorted(grouped.items()):
-        last = max(e.at for e in group)
-        weight = sum(e.weight * 0.5 ** ((last - e.at).total_seconds() / seconds) for e in group)
-        ties.append(Tie(source=source, target=target, weight=weight, count=len(group), last_at=last))
-    return tuple(ties)
+    pairs = sorted(grouped)
+    weights: list[float] = []
+    counts: list[int] = []
+    lasts: list[datetime] = []
+    for pair in pairs:
+        group = grouped[pair]
+        if len(group) == 1:
+            # Most pairs meet once: the sum below reduces to this (0.5 ** 0.0 is exactly 1.0).
+            (event,) = group
+            weights.append(0 + event.weight * 1.0)
+            lasts.append(event.at)
+        else:
+            last = max(e.at for e in group)
+            weights.append(sum(e.weight * 0.5 ** ((last - e.at).total_seconds() / seconds) for e in group))
+            lasts.append(last)
+        counts.append(len(group))
+    sources = [source for source, _ in pairs]
+    targets = [target for _, target in pairs]
+    return tuple(map(Tie, sources, targets, weights, counts, lasts))

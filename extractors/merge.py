@@ -18,16 +18,23 @@ def merge_with_stored(
 ) -> GraphDelta:
     """``delta`` with each tie and expertise increment added to its stored value (decayed to the later instant,
     counts summed, evidence merged newest first and capped). Pairs and keys that are not stored pass through."""
-    ties = tuple(
-        _merge_tie(stored_ties[(t.source, t.target)], t, half_life_days) if (t.source, t.target) in stored_ties else t
-        for t in delta.ties
-    )
-    expertise = tuple(
-        _merge_expertise(stored_expertise[(e.person, e.topic, e.kind)], e, half_life_days, max_evidence)
-        if (e.person, e.topic, e.kind) in stored_expertise
-        else replace(e, evidence=e.evidence[:max_evidence])
-        for e in delta.expertise
-    )
+    # A first import has nothing stored: the increments pass through as they are, without a look-up each.
+    ties = tuple(delta.ties)
+    if stored_ties:
+        ties = tuple(
+            _merge_tie(stored_ties[(t.source, t.target)], t, half_life_days)
+            if (t.source, t.target) in stored_ties
+            else t
+            for t in ties
+        )
+    expertise = tuple(delta.expertise)
+    if stored_expertise or any(len(e.evidence) > max_evidence for e in expertise):
+        expertise = tuple(
+            _merge_expertise(stored_expertise[(e.person, e.topic, e.kind)], e, half_life_days, max_evidence)
+            if (e.person, e.topic, e.kind) in stored_expertise
+            else (e if len(e.evidence) <= max_evidence else replace(e, evidence=e.evidence[:max_evidence]))
+            for e in expertise
+        )
     return replace(delta, ties=ties, expertise=expertise)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 MIX = np.uint64(0x9E3779B97F4A7C15)
 _MASK = (1 << 64) - 1
+_BUCKETS = np.uint64((1 << 20) - 1)
 
 
 def fold(hashes: Sequence[int]) -> int:
@@ -36,7 +37,7 @@ class PhraseIndex:
 
     def __init__(self) -> None:
         self._by_length: dict[int, dict[int, set[int]]] = {}
-        self._arrays: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._arrays: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def add(self, hashes: Sequence[int], payload: int) -> None:
         if not hashes:
@@ -65,11 +66,13 @@ class PhraseIndex:
                 inside[:tail] &= doc[n - 1 :] == doc[:tail]
             if n not in arrays:
                 continue
-            sorted_keys, starts, flat = arrays[n]
-            where = np.searchsorted(sorted_keys, keys)
+            sorted_keys, starts, flat, seen = arrays[n]
+            # Most n-grams are no phrase: a one-bit-per-bucket filter rules them out before the binary search.
+            candidates = np.flatnonzero(inside & seen[keys & _BUCKETS])
+            where = np.searchsorted(sorted_keys, keys[candidates])
             where[where == len(sorted_keys)] = 0
-            hit = inside & (sorted_keys[where] == keys)
-            positions, slots = np.flatnonzero(hit), where[hit]
+            hit = sorted_keys[where] == keys[candidates]
+            positions, slots = candidates[hit], where[hit]
             counts = starts[slots + 1] - starts[slots]
             docs.append(np.repeat(doc[positions], counts))
             offsets = np.repeat(starts[slots] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
@@ -78,7 +81,7 @@ class PhraseIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(docs), np.concatenate(payloads)
 
-    def _compiled(self) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _compiled(self) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         if self._arrays is None:
             self._arrays = {}
             for n, phrases in self._by_length.items():
@@ -86,5 +89,8 @@ class PhraseIndex:
                 members = [sorted(phrases[k]) for k in keys]
                 starts = np.cumsum([0, *map(len, members)])
                 flat = np.fromiter((p for m in members for p in m), dtype=np.int64, count=int(starts[-1]))
-                self._arrays[n] = (np.array(keys, dtype=np.uint64), starts, flat)
+                sorted_keys = np.array(keys, dtype=np.uint64)
+                seen = np.zeros(int(_BUCKETS) + 1, dtype=bool)
+                seen[sorted_keys & _BUCKETS] = True
+                self._arrays[n] = (sorted_keys, starts, flat, seen)
         return self._arrays

@@ -309,12 +309,15 @@ class TopicAnalyzer:
         by_position = np.argsort(positions)
         topics = [self._ids[i] for i in by_position[pairs[keep] % width].tolist()]
         topic_bounds = np.searchsorted(pair_docs[keep], np.arange(n_docs + 1)).tolist()
-        names = [self._strings[h] for h in packed.distinct.tolist()]
-        content = packed.inverse[packed.content].tolist()
+        names = np.fromiter(map(self._strings.__getitem__, packed.distinct.tolist()), dtype=object)
+        words = names[packed.inverse[packed.content]].tolist()
         term_bounds = np.searchsorted(doc[packed.content], np.arange(n_docs + 1)).tolist()
         for i in range(n_docs):
-            terms = [names[j] for j in content[term_bounds[i] : term_bounds[i + 1]]]
-            yield self._result(topics[topic_bounds[i] : topic_bounds[i + 1]], terms)
+            terms = words[term_bounds[i] : term_bounds[i + 1]]
+            if topic_bounds[i] == topic_bounds[i + 1]:
+                yield TextAnalysis((), tuple(terms))
+            else:
+                yield self._result(topics[topic_bounds[i] : topic_bounds[i + 1]], terms)
 
     @staticmethod
     def _result(topics: list[str], terms: list[str]) -> TextAnalysis:

@@ -34,7 +34,7 @@ EXPERTISE_TYPES: dict[str, str] = {"knows": KNOWS_ABOUT, "asks": ASKS_ABOUT}
 
 _POST_OUTGOING = (ABOUT, MENTIONS, REPLY_TO)
 _NODE, _NEW_NODES, _EDGE = "node", "new nodes", "edge"
-_NO_PROPERTIES: dict[str, Any] = {}
+_NOTHING: dict[Any, Any] = {}
 
 
 class EmbeddedStore:
@@ -132,52 +132,66 @@ class EmbeddedStore:
         }
         created |= self._put_nodes(((TEAM, team), Team(id=team, name=team)) for team in sorted(missing_teams))
 
-        # Edges touching a node created by this write are new: they are collected and added in bulk, unjournaled.
-        fresh: list[Edge] = []
+        # Edges touching a node created by this write are new: they go straight into the adjacency, unjournaled
+        # (undoing the node removes them). They cannot collide with the journaled edges, which touch no new node.
+        successors, predecessors = self._graph._succ, self._graph._pred
         for person in people:
-            self._link_team(person, created, fresh)
+            self._link_team(person, created)
         for post in posts:
-            self._link_post(post, created, fresh)
+            self._link_post(post, created)
         for source, target, relationship, record in _aggregates(delta.ties, delta.expertise, delta.suggestions):
             if source in nodes and target in nodes:
                 if source in created or target in created:
-                    fresh.append((source, target, relationship, {"record": record}))
+                    relationships = successors[source].get(target)
+                    if relationships is None:
+                        relationships = successors[source][target] = predecessors[target][source] = {}
+                    relationships[relationship] = {"record": record}
                 else:
                     self._put_edge(source, target, relationship, {"record": record})
-        _add_edges(self._graph, fresh)
+        _clear_cache(self._graph)
 
-    def _link_team(self, person: Person, created: set[NodeKey], fresh: list[Edge]) -> None:
+    def _link_team(self, person: Person, created: set[NodeKey]) -> None:
         key = (PERSON, person.id)
         team = None if person.team is None else (TEAM, person.team)
         if key in created:
             if team is not None:
-                fresh.append((key, team, MEMBER_OF, _NO_PROPERTIES))
+                _add_edges(self._graph, ((key, team, MEMBER_OF, {}),))
             return
         for target, relationships in list(self._graph._succ[key].items()):
             if MEMBER_OF in relationships and target != team:
                 self._drop_edge(key, target, MEMBER_OF)
         if team is not None:
-            self._put_edge(key, team, MEMBER_OF, _NO_PROPERTIES)
+            self._put_edge(key, team, MEMBER_OF, {})
 
-    def _link_post(self, post: Post, created: set[NodeKey], fresh: list[Edge]) -> None:
+    def _link_post(self, post: Post, created: set[NodeKey]) -> None:
         key = (POST, post.id)
         nodes = self._graph._node
-        wanted: list[Edge] = []
         unlinked: list[tuple[str, str]] = []
+        if key in created:
+            successors, predecessors = self._graph._succ, self._graph._pred
+            for source, target, relationship, properties, other in _post_links(post):
+                if source in nodes and target in nodes:
+                    relationships = successors[source].get(target)
+                    if relationships is None:
+                        relationships = successors[source][target] = predecessors[target][source] = {}
+                    relationships[relationship] = properties
+                else:
+                    unlinked.append((relationship, other))
+            if unlinked:
+                nodes[key]["unlinked"] = tuple(unlinked)
+            return
+        wanted: list[Edge] = []
         for source, target, relationship, properties, other in _post_links(post):
             if source in nodes and target in nodes:
                 wanted.append((source, target, relationship, properties))
             else:
                 unlinked.append((relationship, other))
-        if key in created:
-            fresh.extend(wanted)
-        else:
-            keep = {(source, target, relationship) for source, target, relationship, _ in wanted}
-            for source, target, relationship in self._post_edges(key):
-                if (source, target, relationship) not in keep:
-                    self._drop_edge(source, target, relationship)
-            for source, target, relationship, properties in wanted:
-                self._put_edge(source, target, relationship, properties)
+        keep = {(source, target, relationship) for source, target, relationship, _ in wanted}
+        for source, target, relationship in self._post_edges(key):
+            if (source, target, relationship) not in keep:
+                self._drop_edge(source, target, relationship)
+        for source, target, relationship, properties in wanted:
+            self._put_edge(source, target, relationship, properties)
         # Kept on the node (and so undone with it) because reloading the snapshot must not link them either.
         attributes = nodes[key]
         if unlinked:
@@ -223,7 +237,7 @@ class EmbeddedStore:
         current = None if relationships is None else relationships.get(relationship)
         if current is None:
             self._journal.append((_EDGE, source, target, relationship, None))
-            _add_edges(self._graph, ((source, target, relationship, properties),))
+            _add_edges(self._graph, ((source, target, relationship, dict(properties)),))
         elif current != properties:
             self._journal.append((_EDGE, source, target, relationship, dict(current)))
             _replace(current, properties)
@@ -311,23 +325,26 @@ class EmbeddedStore:
 
     def ties_between(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Tie]:
         with self._reading():
+            # Straight from the adjacency dicts (what get_edge_data reads): a first import asks for ~10^5 pairs.
+            successors = self._graph._succ
             found = {}
             for source, target in pairs:
-                properties = self._graph.get_edge_data((PERSON, source), (PERSON, target), key=INTERACTS_WITH)
-                if properties is not None:
-                    found[source, target] = properties["record"]
+                relationships = successors.get((PERSON, source), _NOTHING).get((PERSON, target))
+                if relationships is not None and INTERACTS_WITH in relationships:
+                    found[source, target] = relationships[INTERACTS_WITH]["record"]
             return found
 
     def expertise_for(
         self, keys: Iterable[tuple[str, str, ExpertiseKind]]
     ) -> dict[tuple[str, str, ExpertiseKind], Expertise]:
         with self._reading():
+            successors = self._graph._succ
             found = {}
             for person, topic, kind in keys:
                 relationship = _expertise_type(kind)
-                properties = self._graph.get_edge_data((PERSON, person), (TOPIC, topic), key=relationship)
-                if properties is not None:
-                    found[person, topic, kind] = properties["record"]
+                relationships = successors.get((PERSON, person), _NOTHING).get((TOPIC, topic))
+                if relationships is not None and relationship in relationships:
+                    found[person, topic, kind] = relationships[relationship]["record"]
             return found
 
     def topics(self) -> list[Topic]:
@@ -472,7 +489,7 @@ def _stored_edges(
     """The relationships a snapshot implies. A file written by this class never points at a missing node; checking
     anyway keeps a hand-edited or future file from creating nodes without a record."""
     edges: list[Edge] = [
-        ((PERSON, person.id), (TEAM, person.team), MEMBER_OF, _NO_PROPERTIES)
+        ((PERSON, person.id), (TEAM, person.team), MEMBER_OF, {})
         for person in snapshot.people
         if person.team is not None and (TEAM, person.team) in nodes
     ]
@@ -509,7 +526,8 @@ def _add_nodes(graph: nx.MultiDiGraph, records: Iterable[tuple[NodeKey, Any]]) -
 
 
 def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
-    """Add or overwrite edges between existing nodes, keyed by relationship type, each with its own property dict.
+    """Add or overwrite edges between existing nodes, keyed by relationship type; each edge takes ownership of its
+    property dict (callers pass a fresh one).
 
     This is what ``MultiDiGraph.add_edges_from`` does once its per-edge checks are known to pass, written straight
     into NetworkX's adjacency dicts (``_succ[u][v]`` and ``_pred[v][u]`` share one dict of keyed edges; NetworkX's
@@ -521,7 +539,7 @@ def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
         relationships = successors[source].get(target)
         if relationships is None:
             relationships = successors[source][target] = predecessors[target][source] = {}
-        relationships[relationship] = dict(properties)
+        relationships[relationship] = properties
     _clear_cache(graph)
 
 
@@ -533,15 +551,18 @@ def _clear_cache(graph: nx.MultiDiGraph) -> None:
 
 
 def _post_links(post: Post) -> list[Link]:
+    """A post's relationships, each with a property dict of its own (the caller may store it as is)."""
     key = (POST, post.id)
-    roles = {post.author: "author"}
-    for co_author in post.co_authors:
-        roles.setdefault(co_author, "co_author")
-    links: list[Link] = [((PERSON, person), key, AUTHORED, {"role": role}, person) for person, role in roles.items()]
-    links.extend((key, (TOPIC, topic), ABOUT, _NO_PROPERTIES, topic) for topic in dict.fromkeys(post.topics))
-    links.extend((key, (PERSON, person), MENTIONS, _NO_PROPERTIES, person) for person in dict.fromkeys(post.mentions))
+    author = post.author
+    links: list[Link] = [((PERSON, author), key, AUTHORED, {"role": "author"}, author)]
+    if post.co_authors:
+        roles = dict.fromkeys(post.co_authors, "co_author")
+        roles.pop(author, None)
+        links.extend(((PERSON, person), key, AUTHORED, {"role": role}, person) for person, role in roles.items())
+    links.extend([(key, (TOPIC, topic), ABOUT, {}, topic) for topic in dict.fromkeys(post.topics)])
+    links.extend([(key, (PERSON, person), MENTIONS, {}, person) for person in dict.fromkeys(post.mentions)])
     if post.reply_to is not None:
-        links.append((key, (POST, post.reply_to), REPLY_TO, _NO_PROPERTIES, post.reply_to))
+        links.append((key, (POST, post.reply_to), REPLY_TO, {}, post.reply_to))
     return links
 
 

@@ -8,7 +8,7 @@ with sparse products. Posts the viewer may not see are dropped before anything i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
@@ -123,22 +123,41 @@ class AlreadyDone(BaseEstimator):
         seen_by = self._person(viewer) if viewer is not None else asking
         if k <= 0:
             return []
+        matched, replies, scores = self._score(self._query_tokens(text), asking, seen_by)
+        return [self._match(person, float(scores[person]), matched, replies, asking) for person in _top(scores, k)]
+
+    def person_scores(
+        self, tokens: Iterable[str], *, asker: str | None = None, viewer: str | None = None
+    ) -> np.ndarray:
+        """Everyone's score (aligned with ``people_``) for a query already in index tokens (see :func:`post_tokens`).
+
+        This is what :meth:`query` ranks by; it lets a past post be used as a query without re-analysing its text.
+        """
+        if not hasattr(self, "bm25_"):
+            raise NotFitted(type(self).__name__)
+        asking = self._person(asker)
+        seen_by = self._person(viewer) if viewer is not None else asking
+        return self._score(set(tokens), asking, seen_by)[2]
+
+    def _score(
+        self, tokens: set[str], asking: Person | None, seen_by: Person | None
+    ) -> tuple[_Credit, _Credit, np.ndarray]:
         visible = self._visible(seen_by)
-        matched = self._matches(text, visible)
+        matched = self._matches(tokens, visible)
         replies = self._replies(matched, visible)
         scores = self.credit_[matched.posts].T @ matched.weights
         scores += self.reply_credit * (self.credit_[replies.posts].T @ replies.weights)
         scores[self.excluded_] = 0.0
         if asking is not None:
             scores[self.index_[asking.id]] = 0.0
-        return [self._match(person, float(scores[person]), matched, replies, asking) for person in _top(scores, k)]
+        return matched, replies, scores
 
-    def _matches(self, text: str, visible: np.ndarray) -> _Credit:
+    def _matches(self, tokens: set[str], visible: np.ndarray) -> _Credit:
         """The ``max_posts`` best visible posts matching the text, weighted by BM25 × recency.
 
         Posts tied with the last one kept are kept too, so the cut does not depend on post order.
         """
-        columns = sorted({self.vocabulary_[token] for token in self._query_tokens(text) if token in self.vocabulary_})
+        columns = sorted({self.vocabulary_[token] for token in tokens if token in self.vocabulary_})
         if not columns:
             return _no_credit()
         hits = self.bm25_[:, columns]
@@ -173,6 +192,10 @@ class AlreadyDone(BaseEstimator):
             for key in (viewer.id, None if viewer.team is None else f"team:{viewer.team}"):
                 visible[self.restricted_.get(key, _NONE)] = True
         return visible
+
+    def query_tokens(self, text: str) -> set[str]:
+        """The index tokens of a query text: its terms plus the topics any run of them spells."""
+        return self._query_tokens(text)
 
     def _query_tokens(self, text: str) -> set[str]:
         terms = [str(term) for term in self.analyzer(text)]

@@ -8,6 +8,7 @@ writes the reasons for the viewer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Self
 
@@ -24,6 +25,7 @@ from recommender.explain import Suggestion
 from recommender.features import Features, build_features, team_rarity
 from recommender.reasons import CORE_KINDS, EvidenceIndex, explain_pair
 from recommender.scoring import PairScore, ScoreWeights, evidence_times, score_block, score_pair
+from recommender.tie_model import TieModel, pair_block
 from recommender.timeline import seconds
 
 NEWER_BY = 1e-3
@@ -41,6 +43,9 @@ class PeopleToMeet(BaseEstimator):
     suggested before is skipped until the evidence behind the pair is newer than the stored ``evidence_at``
     (or, without one, than when it was shown). Each person is handed to at most ``capacity`` others per fit
     (default ``max(3, 2 * k)``). ``recommend`` returns at most ``k`` of the allocation made at fit time.
+
+    ``learn_weights=True`` replaces the fixed score weights by a :class:`~recommender.tie_model.TieModel` fitted on
+    the projection's own recently formed ties (when there are enough of them); candidates still need a real reason.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class PeopleToMeet(BaseEstimator):
         strong_count: int = 3,
         exclude_strong_ties: bool = True,
         exclude_teammates: bool = True,
+        learn_weights: bool = False,
         pool: int = 50,
         chunk_rows: int = 512,
     ) -> None:
@@ -75,6 +81,7 @@ class PeopleToMeet(BaseEstimator):
         self.strong_count = strong_count
         self.exclude_strong_ties = exclude_strong_ties
         self.exclude_teammates = exclude_teammates
+        self.learn_weights = learn_weights
         self.pool = pool
         self.chunk_rows = chunk_rows
 
@@ -90,6 +97,7 @@ class PeopleToMeet(BaseEstimator):
             reach=self.reach_weight,
         )
         self.rarity_ = team_rarity(features)
+        self.tie_model_ = self._tie_model(features)
         self.capacity_ = self.capacity if self.capacity is not None else max(3, 2 * self.k)
         self.evidence_ = EvidenceIndex.build(projection.posts, projection.expertise)
         blocked = self._strong_ties(features) if self.exclude_strong_ties else _empty(features.n_people)
@@ -121,16 +129,17 @@ class PeopleToMeet(BaseEstimator):
         return suggestions
 
     def score_parts(self, person_id: str, candidate_id: str) -> PairScore:
-        """The score of one pair and what it is made of, whether or not the pair was allocated."""
+        """The score of one pair and what it is made of, whether or not the pair was allocated.
+
+        With learned weights, ``total`` is the learned score; the parts are the same either way.
+        """
         features = self._fitted()
-        return score_pair(
-            features,
-            self.rarity_,
-            self._index(person_id),
-            self._index(candidate_id),
-            weights=self.weights_,
-            band_peak=self.band_peak,
-        )
+        person, candidate = self._index(person_id), self._index(candidate_id)
+        pair = score_pair(features, self.rarity_, person, candidate, weights=self.weights_, band_peak=self.band_peak)
+        if self.tie_model_ is None or pair.total <= 0:
+            return pair
+        learned = self._learned_block(features, np.array([person]))[0, candidate]
+        return replace(pair, total=float(learned))
 
     def records(self, suggestions: Sequence[Suggestion], *, at: datetime) -> tuple[SuggestionRecord, ...]:
         """Suggestions as they are stored once shown at ``at``, so the next fit does not repeat them."""
@@ -171,15 +180,18 @@ class PeopleToMeet(BaseEstimator):
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for start in range(0, n, self.chunk_rows):
             rows = np.arange(start, min(start + self.chunk_rows, n))
-            block = score_block(
-                features,
-                self.rarity_,
-                rows,
-                weights=self.weights_,
-                band_peak=self.band_peak,
-                knows_t=knows_t,
-                asks_t=asks_t,
-            )
+            if self.tie_model_ is not None:
+                block = self._learned_block(features, rows)
+            else:
+                block = score_block(
+                    features,
+                    self.rarity_,
+                    rows,
+                    weights=self.weights_,
+                    band_peak=self.band_peak,
+                    knows_t=knows_t,
+                    asks_t=asks_t,
+                )
             if self.exclude_teammates:
                 teams = features.team_of[rows]
                 block[(teams[:, None] >= 0) & (teams[:, None] == features.team_of[None, :])] = 0.0
@@ -193,6 +205,22 @@ class PeopleToMeet(BaseEstimator):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
         return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+    def _tie_model(self, features: Features) -> TieModel | None:
+        """The learned pair score when ``learn_weights`` is on and the history holds enough recently formed ties to
+        learn from; otherwise ``None`` and the fixed weights score every pair."""
+        if not self.learn_weights:
+            return None
+        model = TieModel(band_peak=self.band_peak, half_life_days=self.half_life_days, random_state=self.random_state)
+        model.fit(features, self.rarity_)
+        return model if model.fitted_ else None
+
+    def _learned_block(self, features: Features, rows: np.ndarray) -> np.ndarray:
+        """Dense learned scores of ``rows`` against everyone; 0 where the pair has no mutual colleague or topic."""
+        found = pair_block(features, self.rarity_, rows, band_peak=self.band_peak, half_life_days=self.half_life_days)
+        block = np.zeros((len(rows), features.n_people))
+        block[found.rows - rows[0], found.cols] = self.tie_model_.score(found)
+        return block
 
     def _strong_ties(self, features: Features) -> sp.csr_matrix:
         """Pairs (person, other) where other is one of person's strong ties (see the class docstring)."""

@@ -3,14 +3,21 @@
 ``WEAKTIE_TEST_NEO4J_URI`` (with ``WEAKTIE_TEST_NEO4J_USER`` / ``WEAKTIE_TEST_NEO4J_PASSWORD``) points the tests at a
 server someone else runs instead. A server this process started is stopped when the session ends, unless
 ``WEAKTIE_TEST_NEO4J_KEEP=1`` keeps it for the next run.
+
+Test sessions on one machine share that instance and wipe its database between tests, so a session holds an
+exclusive file lock from its first use of the server to its end; a concurrent session waits for it (up to
+``WEAKTIE_TEST_NEO4J_LOCK_TIMEOUT`` seconds, default 900) instead of wiping the data of the other.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import neo4j
 import pytest
@@ -23,6 +30,7 @@ BOLT_PORT = 17687
 HTTP_PORT = 17474
 PASSWORD = "weaktie-test-password"
 HOME = Path.home() / ".cache" / "weaktie" / "neo4j-test"
+LOCK = HOME.parent / "neo4j-test.lock"
 START_COMMAND = (
     f"WEAKTIE_NEO4J_HOME={HOME} NEO4J_BOLT_PORT={BOLT_PORT} NEO4J_HTTP_PORT={HTTP_PORT} "
     f"NEO4J_PASSWORD={PASSWORD} scripts/neo4j-local start"
@@ -138,6 +146,7 @@ def _start() -> TestServer:
             managed=False,
             started_here=False,
         )
+    _lock()
     try:
         result = _script("start")
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -151,6 +160,31 @@ def _start() -> TestServer:
         managed=True,
         started_here="already running" not in result.stdout,
     )
+
+
+_lock_file: IO[str] | None = None
+
+
+def _lock() -> None:
+    """Wait for the other test sessions on this machine to finish with the server; held until :func:`finish`."""
+    global _lock_file
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    handle = LOCK.open("a")
+    deadline = time.monotonic() + float(os.environ.get("WEAKTIE_TEST_NEO4J_LOCK_TIMEOUT", "900"))
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise ServerNotStarted(
+                    f"another test session kept the Neo4j test server busy (lock {LOCK}); "
+                    "wait for it, or raise WEAKTIE_TEST_NEO4J_LOCK_TIMEOUT"
+                ) from None
+            time.sleep(0.5)
+        else:
+            _lock_file = handle
+            return
 
 
 def require_server() -> TestServer:
@@ -167,9 +201,14 @@ def require_server() -> TestServer:
 
 
 def finish() -> None:
-    """At the end of the session: close the driver and stop the server if this process started it."""
-    if not isinstance(_shared, TestServer):
-        return
-    _shared.close()
-    if _shared.managed and _shared.started_here and os.environ.get("WEAKTIE_TEST_NEO4J_KEEP") != "1":
-        _shared.stop()
+    """At the end of the session: close the driver, stop the server if this process started it, release the lock."""
+    global _lock_file
+    try:
+        if isinstance(_shared, TestServer):
+            _shared.close()
+            if _shared.managed and _shared.started_here and os.environ.get("WEAKTIE_TEST_NEO4J_KEEP") != "1":
+                _shared.stop()
+    finally:
+        if _lock_file is not None:
+            _lock_file.close()  # closing the file releases the lock
+            _lock_file = None

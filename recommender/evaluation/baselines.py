@@ -6,7 +6,7 @@ graph, computed for many rows at once with sparse products; the unit tests check
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,12 +95,11 @@ def most_active(counts: np.ndarray, *, exclude: Sequence[int] = (), k: int = 10)
     return positive[order][:k].tolist()
 
 
-def random_people(candidates: np.ndarray, *, rng: np.random.Generator, exclude: Sequence[int] = (), k: int = 10) -> list[int]:
+def random_people(
+    candidates: np.ndarray, *, rng: np.random.Generator, exclude: Sequence[int] = (), k: int = 10
+) -> list[int]:
     """``k`` people drawn without replacement from ``candidates`` (minus ``exclude``)."""
     pool = np.setdiff1d(candidates, np.asarray(exclude, dtype=np.int64))
     if len(pool) == 0:
         return []
     return rng.choice(pool, size=min(k, len(pool)), replace=False).tolist()
-
-
-ScoreFunction = Callable[[sp.csr_matrix, np.ndarray, str], np.ndarray]

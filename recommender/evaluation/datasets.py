@@ -52,7 +52,7 @@ class Interactions:
 
 
 def detect_format(path: Path) -> str:
-    """The format of ``path`` from what it holds: a source export folder or zip, a ``.csv`` of papers, or an edge list."""
+    """The format of ``path`` from what it holds: a source export (folder or zip), a papers ``.csv`` or an edge list."""
     path = Path(path)
     if not path.exists():
         raise EvaluationError(f"{str(path)!r} does not exist; pass a data set folder, archive or file")

@@ -34,6 +34,8 @@ from recommender.evaluation.report import OURS, Comparison, EvaluationReport, Me
 from recommender.evaluation.splits import DEFAULT_TRAIN_SHARE, Cut, cut_at, cut_by_share
 from recommender.people import PeopleToMeet
 
+FIXED = "weaktie_fixed_weights"
+"""weaktie with the fixed score weights (``learn_weights=False``, the product default today), cross-team view."""
 PRODUCT = "weaktie_cross_team_only"
 """In the all-ties view: the product as shipped (never a teammate), next to weaktie allowed to suggest teammates."""
 WEAK_BAND = (1, 10)
@@ -86,9 +88,15 @@ def evaluate_people(
         allowed = _allowed_matrix(setup, cross_team=cross)
         rankings: dict[str, dict[int, list[int]]] = {}
         say(f"{view}: weaktie")
-        rankings[OURS] = _weaktie(projection, data, served, options, exclude_teammates=cross)
+        rankings[OURS] = _weaktie(projection, data, served, options, as_of=setup.cut.instant, exclude_teammates=cross)
+        if cross:
+            rankings[FIXED] = _weaktie(
+                projection, data, served, options, as_of=setup.cut.instant, exclude_teammates=True, learn=False
+            )
         if not cross and data.has_teams:
-            rankings[PRODUCT] = _weaktie(projection, data, served, options, exclude_teammates=True)
+            rankings[PRODUCT] = _weaktie(
+                projection, data, served, options, as_of=setup.cut.instant, exclude_teammates=True
+            )
         for method in options.baselines:
             say(f"{view}: {method}")
             rankings[method] = _baseline(setup, served, allowed, method, options)
@@ -138,9 +146,7 @@ def training_projection(data: Interactions, cut: float, *, half_life_days: float
     active = np.zeros(n, dtype=bool)
     active[source] = True
     active[target] = True
-    people = tuple(
-        Person(id=data.people[i], name=data.people[i], team=data.teams[i]) for i in np.flatnonzero(active)
-    )
+    people = tuple(Person(id=data.people[i], name=data.people[i], team=data.teams[i]) for i in np.flatnonzero(active))
     teams = tuple(Team(id=team, name=team) for team in sorted({p.team for p in people if p.team is not None}))
     return Projection(people=people, teams=teams, topics=(), posts=(), ties=ties, expertise=(), suggestions=())
 
@@ -226,7 +232,9 @@ def _weaktie(
     served: np.ndarray,
     options: PeopleOptions,
     *,
+    as_of: datetime,
     exclude_teammates: bool,
+    learn: bool = True,
 ) -> dict[int, list[int]]:
     # Every known pair is excluded for every method (the truth is first-time ties), so weaktie is asked to treat
     # any tie as strong rather than only its heaviest ones.
@@ -237,15 +245,10 @@ def _weaktie(
         random_state=options.random_state,
         strong_count=1,
         exclude_teammates=exclude_teammates,
-    ).fit(projection, as_of=datetime.fromtimestamp(float(projection_cut(projection)), UTC))
+        learn_weights=learn,
+    ).fit(projection, as_of=as_of)
     index = {person: i for i, person in enumerate(data.people)}
-    return {
-        int(u): [index[s.candidate.id] for s in model.recommend(data.people[u], k=options.k)] for u in served
-    }
-
-
-def projection_cut(projection: Projection) -> float:
-    return max((tie.last_at.timestamp() for tie in projection.ties), default=0.0)
+    return {int(u): [index[s.candidate.id] for s in model.recommend(data.people[u], k=options.k)] for u in served}
 
 
 def _table(
@@ -269,7 +272,9 @@ def _table(
             "ndcg@10": bootstrap_mean(
                 [ndcg_at_k(ranked[u], truth[u], options.k) for u in judged.tolist()], resamples=options.resamples
             ),
-            "mrr": bootstrap_mean([reciprocal_rank(ranked[u], truth[u]) for u in judged.tolist()], resamples=options.resamples),
+            "mrr": bootstrap_mean(
+                [reciprocal_rank(ranked[u], truth[u]) for u in judged.tolist()], resamples=options.resamples
+            ),
         }
         exposure, details = _beyond_accuracy(setup, served, ranked, popularity, options)
         metrics.update(exposure)
@@ -401,10 +406,13 @@ def people_targets(tables: Sequence[Table]) -> tuple[Target, ...]:
 def _notes(setup: _Setup, options: PeopleOptions) -> tuple[str, ...]:
     capacity = options.capacity if options.capacity is not None else max(3, 2 * options.k)
     return (
-        f"Cut at {setup.cut.instant:%Y-%m-%d %H:%M} UTC ({setup.cut.how}; {setup.cut.time_share:.0%} of the time span).",
+        f"Cut at {setup.cut.instant:%Y-%m-%d %H:%M} UTC ({setup.cut.how}; "
+        f"{setup.cut.time_share:.0%} of the time span).",
         f"{setup.dropped_new_people} new pairs after the cut involve someone with no interaction before it; no "
         "method can suggest them, so they are left out of the truth.",
         "Pairs that interacted before the cut are never candidates for any method (the truth is first-time ties).",
+        "weaktie = PeopleToMeet(learn_weights=True): pair weights learned from the ties formed in the last part of "
+        f"the training period; {FIXED} = the fixed weights that are the default today.",
         f"weaktie runs with the product's capacity ({capacity} suggestions per person per fit), which spreads "
         "exposure and costs some accuracy; baselines have no capacity.",
         "Ranking metrics average over people with at least one new tie in the view; beyond-accuracy metrics over "

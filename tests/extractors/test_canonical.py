@@ -90,6 +90,16 @@ def test_a_bad_date_is_rejected_with_file_line_field_and_reason_and_the_rest_is_
         (json.dumps(_post("p9", audience=[])), "audience", "empty audience"),
         (json.dumps(_post("p9", audience="friends")), "audience", "everyone"),
         (json.dumps(_post("p9", created_at=20260101)), "created_at", "ISO-8601"),
+        # Falsy values of the wrong type must not slip through as "no co-authors" / "no mentions".
+        (json.dumps(_post("p9", co_authors="")), "co_authors", "list of strings"),
+        (json.dumps(_post("p9", mentions=0)), "mentions", "list of strings"),
+        (json.dumps(_post("p9", mentions={})), "mentions", "list of strings"),
+        (json.dumps(_post("p9", title=7)), "title", "string or null"),
+        (json.dumps(_post("p9", author="   ")), "author", "empty"),
+        (json.dumps(_post("p9", author=["alice"])), "author", "expected a string"),
+        # The first bad field in reading order is the one reported.
+        (json.dumps(_post("p9", space=1, url=2, mentions="x")), "space", "string or null"),
+        (json.dumps(_post("p9", text=1, co_authors=2)), "text", "expected a string"),
     ],
 )
 def test_malformed_records_become_rejects(tmp_path: Path, line: str, field: str | None, words: str) -> None:
@@ -164,3 +174,11 @@ def test_offsets_other_than_utc_are_converted(tmp_path: Path) -> None:
     (post,) = read_canonical(tmp_path).posts
     assert post.created_at == datetime(2026, 3, 1, 0, 30, tzinfo=timezone(timedelta(hours=-5)))
     assert post.created_at.tzinfo == UTC
+
+
+def test_empty_lists_and_nulls_read_as_absent(tmp_path: Path) -> None:
+    full = _post("p1", co_authors=[], mentions=[], space=None, title=" ", url=None, reply_to="  q1 ")
+    _write(tmp_path, "posts.jsonl", [full])
+    (record,) = read_canonical(tmp_path).posts
+    assert (record.co_authors, record.mentions, record.audience) == ((), (), ())
+    assert (record.space, record.title, record.url, record.reply_to) == (None, None, None, "q1")

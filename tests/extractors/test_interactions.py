@@ -68,3 +68,14 @@ def test_aggregation_does_not_depend_on_event_order() -> None:
     assert aggregate_ties(events, half_life_days=20) == aggregate_ties(
         sorted(events, key=lambda e: e.at), half_life_days=20
     )
+
+
+def test_a_pair_seen_once_keeps_its_event_weight_as_a_float() -> None:
+    # Most pairs meet once and take a shortcut; it must give what the decayed sum gives.
+    once = [Interaction("a", "b", "mention", T0, "p1", weight=3)]
+    twice = [*once, Interaction("a", "c", "mention", T0, "p2"), Interaction("a", "c", "reply", T0, "p3")]
+    (tie,) = aggregate_ties(once, half_life_days=30)
+    assert tie.weight == 3.0 and isinstance(tie.weight, float) and tie.count == 1
+    a_b, a_c = aggregate_ties(twice, half_life_days=30)
+    assert a_b == tie
+    assert (a_c.weight, a_c.count) == (2.0, 2)

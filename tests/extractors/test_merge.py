@@ -109,3 +109,12 @@ def test_evidence_is_merged_newest_first_without_repeats_and_capped() -> None:
     )
     assert merged.expertise[0].evidence == ("s3", "s2", "s1", "old")
     assert merged.expertise[0].last_at == T0
+
+
+def test_with_nothing_stored_the_increments_pass_through_capped() -> None:
+    delta = _delta(_posts())
+    merged = merge_with_stored(delta, stored_ties={}, stored_expertise={}, half_life_days=HALF_LIFE, max_evidence=2)
+    assert merged.ties == delta.ties
+    assert [e.evidence for e in merged.expertise] == [e.evidence[:2] for e in delta.expertise]
+    assert any(len(e.evidence) > 2 for e in delta.expertise)
+    assert merge_with_stored(delta, stored_ties={}, stored_expertise={}, half_life_days=HALF_LIFE) == delta

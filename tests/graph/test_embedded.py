@@ -388,3 +388,14 @@ def test_times_round_trip_whatever_their_zone(tmp_path: Path) -> None:
         assert reopened.posts_by_id(["p2"])["p2"].created_at.utcoffset() == timedelta(hours=2)
         assert reopened.ties_between([("ada", "bob")])[("ada", "bob")].last_at == utc
         assert reopened.projection().posts == tuple(sorted(delta.posts, key=lambda p: p.id))
+
+
+def test_every_relationship_owns_its_property_dict(tmp_path: Path) -> None:
+    # New edges are written straight into the adjacency; sharing one dict between edges would let a change to one
+    # edge's properties show up on others.
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.upsert(_changes_to(small_org()))
+        properties = [data for _, _, data in store.graph.edges(data=True)]
+        assert len(properties) > 10
+        assert len({id(data) for data in properties}) == len(properties)
