@@ -5,7 +5,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup setup-dev bench lint clean
+.PHONY: demo test setup setup-dev system-deps bench lint clean
+
+# Debian packages the test suite needs: Java 17 and Maven run the real Neo4j server (scripts/neo4j-local).
+SYSTEM_PACKAGES := openjdk-17-jre-headless maven git
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +23,18 @@ setup-dev: $(BIN)/python
 demo: setup
 	$(BIN)/weaktie demo
 
-test: setup-dev
+# Installs what is missing (needs root, as on CI); prints what to install otherwise.
+system-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn  >/dev/null || missing="$$missing maven"; \
+	command -v git  >/dev/null || missing="$$missing git"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+test: system-deps setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

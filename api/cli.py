@@ -107,6 +107,9 @@ def demo(
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Keep the graph here (default: a temporary directory).")
     ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Record the suggestions shown (SUGGESTED), as `suggest --record` does.")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Generate a sample organisation, import it, and show who should meet whom and who already did what."""
@@ -119,7 +122,7 @@ def demo(
             with _progress_bar("Importing the sample organisation", enabled=err.is_terminal) as bar:
                 report = engine.ingest(source, progress=bar)
             with err.status("Fitting the recommenders…") if err.is_terminal else nullcontext():
-                tour = take_tour(engine, org.planted)
+                tour = take_tour(engine, org.planted, record=record)
     if as_json:
         _print_json(render.tour_dict(report, tour))
         return

@@ -44,13 +44,17 @@ class Tour:
     """Team id → display name."""
 
 
-def take_tour(engine: Engine, planted: Sequence[PlantedMatch], *, people: int = 3, k: int = 3) -> Tour:
+def take_tour(
+    engine: Engine, planted: Sequence[PlantedMatch], *, people: int = 3, k: int = 3, record: bool = False
+) -> Tour:
     """Suggestions for a few people (those with a planted introduction first) and one "already done" example."""
     intros = {match.person: match for match in planted if match.kind == "introduction"}
     chosen = list(intros)[:people]
     others = (person.id for person in engine.store.people() if not person.opted_out and person.id not in intros)
     chosen += islice(others, people - len(chosen))
-    introductions = tuple(_introduction(engine, person_id, intros.get(person_id), k=k) for person_id in chosen)
+    introductions = tuple(
+        _introduction(engine, person_id, intros.get(person_id), k=k, record=record) for person_id in chosen
+    )
     cases = [match for match in planted if match.kind == "already_done" and match.query]
     example = None
     if cases:
@@ -62,7 +66,11 @@ def take_tour(engine: Engine, planted: Sequence[PlantedMatch], *, people: int = 
     return Tour(introductions=introductions, already_done=example, teams=engine.team_names())
 
 
-def _introduction(engine: Engine, person_id: str, planted: PlantedMatch | None, *, k: int) -> Introduction:
+def _introduction(
+    engine: Engine, person_id: str, planted: PlantedMatch | None, *, k: int, record: bool = False
+) -> Introduction:
     return Introduction(
-        person=engine.person(person_id), suggestions=tuple(engine.suggestions(person_id, k=k)), planted=planted
+        person=engine.person(person_id),
+        suggestions=tuple(engine.suggestions(person_id, k=k, record=record)),
+        planted=planted,
     )

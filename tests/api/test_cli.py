@@ -46,6 +46,15 @@ def test_demo_json_has_reasons_and_matches() -> None:
     assert tour["already_done"]["matches"]
 
 
+def test_demo_record_keeps_the_suggestions_it_showed(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo-data"
+    args = ("demo", "--people", str(PEOPLE), "--posts", str(POSTS), "--seed", str(SEED), "--data-dir", str(data_dir))
+    tour = json.loads(run(*args, "--record", "--json").stdout)
+    shown = sum(len(intro["suggestions"]) for intro in tour["introductions"])
+    assert shown > 0
+    assert _stats(data_dir)["relationships"]["SUGGESTED"] == shown
+
+
 def _stats(data_dir: Path) -> dict:
     result = run("stats", "--data-dir", str(data_dir), "--json")
     assert result.exit_code == 0, result.output
