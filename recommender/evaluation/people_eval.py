@@ -328,13 +328,13 @@ def _beyond_accuracy(
     def catalogue_coverage(w: np.ndarray) -> float:
         return float(np.count_nonzero((shown.T @ w)[catalogue] > 0) / max(len(catalogue), 1))
 
-    r = options.resamples
+    r, unit = options.resamples, (0.0, 1.0)
     metrics = {
-        "cross_team_share": bootstrap_statistic(len(served), share(cross), resamples=r),
-        "weak_band_share": bootstrap_statistic(len(served), share(band), resamples=r),
+        "cross_team_share": bootstrap_statistic(len(served), share(cross), resamples=r, bounds=unit),
+        "weak_band_share": bootstrap_statistic(len(served), share(band), resamples=r, bounds=unit),
         "mean_mutual": bootstrap_statistic(len(served), share(mutual.astype(np.float64)), resamples=r),
-        "coverage": bootstrap_statistic(len(served), catalogue_coverage, resamples=r),
-        "gini_exposure": bootstrap_statistic(len(served), exposure_gini, resamples=r),
+        "coverage": bootstrap_statistic(len(served), catalogue_coverage, resamples=r, bounds=unit),
+        "gini_exposure": bootstrap_statistic(len(served), exposure_gini, resamples=r, bounds=unit),
         "novelty": bootstrap_statistic(len(served), share(surprise), resamples=r),
     }
     histogram = {

@@ -79,6 +79,13 @@ def test_bootstrap_statistic_sees_unit_weights() -> None:
     estimate = bootstrap_statistic(3, lambda w: gini(w @ counts), resamples=200)
     assert estimate.value == pytest.approx(gini([2, 1]))
     assert estimate.low <= estimate.value <= estimate.high
+    # Coverage of a resample is lower by construction; the interval still sits on the observed value.
+    shown = np.eye(50)
+    covered = bootstrap_statistic(
+        50, lambda w: float(np.count_nonzero(w @ shown) / 50), resamples=200, bounds=(0.0, 1.0)
+    )
+    assert covered.value == 1.0
+    assert covered.low < 1.0 == covered.high
 
 
 def test_paired_difference_says_when_a_gap_is_noise() -> None:
