@@ -1,15 +1,22 @@
-"""The HTTP service: versioned read endpoints over one store opened in the lifespan and injected per request."""
+"""The HTTP service: versioned read endpoints over one store opened in the lifespan and injected per request.
+
+Also serves ``api/static`` at ``/static`` (the Neo4j Browser guide and style), readable across origins by the
+Neo4j Browser only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import pathlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
-from api.engine import Engine, open_store
+from api.engine import Engine, neo4j_driver, open_store
 from api.problems import install_problems
 from api.schemas import (
     AlreadyDonePublic,
@@ -24,6 +31,9 @@ from api.schemas import (
     TopicPeoplePublic,
 )
 from api.settings import Settings, get_settings
+from graph.neo4j_store import Neo4jStore
+
+STATIC_DIR = pathlib.Path(__file__).with_name("static")
 
 
 def _version() -> str:
@@ -55,6 +65,8 @@ router = APIRouter(prefix="/v1", responses=_PROBLEMS)
 
 @router.get("/health", response_model=HealthPublic, tags=["service"])
 def health(engine: EngineDep) -> HealthPublic:
+    """The service is up and its store answers; a 503 problem (``/problems/store-unavailable``) while it cannot."""
+    engine.check_store()
     return HealthPublic(status="ok", store=engine.settings.store, version=_version())
 
 
@@ -104,19 +116,48 @@ def stats(engine: EngineDep) -> StatsPublic:
     return StatsPublic.of(engine.stats())
 
 
+@contextmanager
+def serving_engine(settings: Settings) -> Iterator[Engine]:
+    """The engine of one service process, closed on exit.
+
+    On Neo4j the process has one driver, shared by every request and closed last. The store on it is opened on
+    first use and again after a failure, so the service starts (and ``/v1/health`` answers 503) while Neo4j is
+    down, and creates the schema once the server is back.
+    """
+    if settings.store != "neo4j":
+        engine = Engine(open_store(settings), settings=settings)
+        try:
+            yield engine
+        finally:
+            engine.close()
+        return
+    driver = neo4j_driver(settings)
+    try:
+
+        def connect() -> Neo4jStore:
+            return Neo4jStore(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
+
+        engine = Engine(opener=connect, settings=settings)
+        try:
+            yield engine
+        finally:
+            engine.close()
+    finally:
+        driver.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI application; the store is opened when the app starts and closed when it stops."""
+    chosen = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        chosen = settings or get_settings()
-        store = open_store(chosen)
-        app.state.engine = Engine(store, settings=chosen)
-        try:
-            yield
-        finally:
-            del app.state.engine
-            store.close()
+        with serving_engine(chosen) as engine:
+            app.state.engine = engine
+            try:
+                yield
+            finally:
+                del app.state.engine
 
     app = FastAPI(
         title="weaktie",
@@ -126,4 +167,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problems(app)
     app.include_router(router)
+    # CORS on the static files only: the Browser's `:play` and `:style` fetch them; the API itself stays same-origin.
+    static = CORSMiddleware(
+        StaticFiles(directory=STATIC_DIR), allow_origins=list(chosen.browser_origins), allow_methods=["GET"]
+    )
+    app.mount("/static", static, name="static")
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from api import render
 from api.demo import take_tour
-from api.engine import Engine, open_store
+from api.engine import Engine, check_settings, open_store
 from api.ingest import IngestReport, SourceReport, ingest_source
 from api.schemas import MatchPublic, StatsPublic, SuggestionPublic, SuggestionsPublic
 from api.settings import Settings, get_settings
@@ -68,6 +69,8 @@ def _settings(data_dir: Path | None) -> Settings:
 
 @contextmanager
 def _engine(settings: Settings) -> Iterator[Engine]:
+    # The Neo4j driver logs each retry as a warning, which Python would print: the one error line says it all.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     store = open_store(settings)
     try:
         yield Engine(store, settings=settings)
@@ -378,7 +381,9 @@ def serve(
 
     from api.app import create_app
 
-    uvicorn.run(create_app(_settings(data_dir)), host=host, port=port)
+    settings = _settings(data_dir)
+    check_settings(settings)  # a bad setting is one line here, not a traceback from the server's start-up
+    uvicorn.run(create_app(settings), host=host, port=port)
 
 
 def main() -> None:

@@ -4,6 +4,10 @@ The recommenders are fitted lazily from ``store.projection()`` on first use and 
 Showing suggestions never records them by itself: only ``suggestions(..., record=True)`` writes
 ``SUGGESTED`` edges (the CLI's ``suggest --record`` and digests do; the HTTP ``GET`` does not, so reloading
 a page cannot use up anyone's introductions).
+
+The CLI opens its store with :func:`open_store`. The HTTP service opens one Neo4j driver per process
+(:func:`neo4j_driver`) and an engine whose store is opened on first use (``Engine(opener=...)``), so it starts
+and answers ``/v1/health`` while Neo4j is down, and creates the schema once the server is back.
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import neo4j
+from neo4j import exceptions as neo4j_errors
+
 from api.errors import ApiError, ConfigurationError
 from api.ingest import IngestReport, Progress, ingest_directory
 from api.settings import Settings
 from extractors.topics import TopicAnalyzer
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Topic, can_see
 from graph.embedded import EmbeddedStore
-from graph.errors import NotFound
+from graph.errors import NotFound, StoreError
+from graph.neo4j_store import Neo4jStore
 from graph.store import GraphCounts, GraphStore, Neighbourhood, Projection
 from recommender.already_done import AlreadyDone
 from recommender.explain import Match, Suggestion
@@ -46,13 +54,53 @@ class TopicExperts:
 
 
 def open_store(settings: Settings) -> GraphStore:
-    """The store the settings select; the caller closes it."""
+    """The store the settings select, owning its connection (for the CLI and scripts); the caller closes it.
+
+    Raises :class:`graph.errors.StoreUnavailable` when Neo4j cannot be reached, after retrying for
+    ``neo4j_retry_seconds``.
+    """
     if settings.store == "neo4j":
-        raise ConfigurationError(
-            "the neo4j store is not available yet in this version of weaktie; "
-            "set WEAKTIE_STORE=embedded (the default) or leave it unset"
+        return Neo4jStore.connect(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            _neo4j_password(settings),
+            database=settings.neo4j_database,
+            max_retry_seconds=settings.neo4j_retry_seconds,
         )
     return EmbeddedStore(settings.graph_dir)
+
+
+def neo4j_driver(settings: Settings) -> neo4j.Driver:
+    """A Neo4j driver for the settings, not yet connected: it connects on its first query, so Neo4j may be down.
+
+    Raises :class:`ConfigurationError` or :class:`graph.errors.StoreError` for settings no server could accept.
+    """
+    try:
+        return neo4j.GraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, _neo4j_password(settings)),
+            max_transaction_retry_time=settings.neo4j_retry_seconds,
+        )
+    except (neo4j_errors.ConfigurationError, ValueError) as error:
+        raise StoreError(
+            f"{settings.neo4j_uri!r} is not a Neo4j URI: use e.g. bolt://localhost:7687 or neo4j://host:7687 "
+            "(NEO4J_URI)"
+        ) from error
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise the configuration errors opening the store would, without connecting to anything."""
+    if settings.store == "neo4j":
+        neo4j_driver(settings).close()
+
+
+def _neo4j_password(settings: Settings) -> str:
+    if settings.neo4j_password is None:
+        raise ConfigurationError(
+            "WEAKTIE_STORE=neo4j needs the password of NEO4J_USER: set NEO4J_PASSWORD "
+            "(for scripts/neo4j-local the default is weaktie-dev-password)"
+        )
+    return settings.neo4j_password.get_secret_value()
 
 
 def _utcnow() -> datetime:
@@ -62,8 +110,24 @@ def _utcnow() -> datetime:
 class Engine:
     """Answers the API's and the CLI's questions against one store."""
 
-    def __init__(self, store: GraphStore, *, settings: Settings, clock: Callable[[], datetime] = _utcnow) -> None:
-        self.store = store
+    def __init__(
+        self,
+        store: GraphStore | None = None,
+        *,
+        settings: Settings,
+        clock: Callable[[], datetime] = _utcnow,
+        opener: Callable[[], GraphStore] | None = None,
+    ) -> None:
+        """Give either an open ``store`` or an ``opener``, called on first use of the store (see :attr:`store`).
+
+        With an opener, the engine can be built while the store is down: each use of the store until it can be
+        opened raises the opener's error (e.g. :class:`graph.errors.StoreUnavailable`) and the next use tries again.
+        """
+        if (store is None) == (opener is None):
+            raise ValueError("give Engine either an open store or an opener, not both or neither")
+        self._store = store
+        self._opener = opener
+        self._store_lock = threading.Lock()
         self.settings = settings
         self._clock = clock
         # FastAPI runs plain endpoints in a thread pool: two first requests must not both fit.
@@ -72,6 +136,31 @@ class Engine:
         self._people: PeopleToMeet | None = None
         self._already_done: AlreadyDone | None = None
         self._analyzer: TopicAnalyzer | None = None
+
+    @property
+    def store(self) -> GraphStore:
+        """The store, opened now if it was deferred and not opened yet."""
+        store = self._store
+        if store is not None:
+            return store
+        # Not self._lock: a health check must not wait behind a long fit to learn that the store is down.
+        with self._store_lock:
+            if self._store is None:
+                if self._opener is None:
+                    raise StoreError("the engine is closed; open a new one to read or write the graph")
+                self._store = self._opener()
+            return self._store
+
+    def check_store(self) -> None:
+        """Open the store if needed and read from it: raises a StoreError (StoreUnavailable) if that fails."""
+        self.store.counts()
+
+    def close(self) -> None:
+        """Close the store if it was opened; a deferred engine does not reopen it afterwards."""
+        with self._store_lock:
+            store, self._store, self._opener = self._store, None, None
+        if store is not None:
+            store.close()
 
     # -- writes -------------------------------------------------------------------------------------------------
 

@@ -28,6 +28,9 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
 
 log = logging.getLogger("weaktie.api")
 
+STORE_NAMES: dict[str, str] = {"neo4j": "Neo4j graph", "embedded": "embedded graph"}
+RETRY_AFTER_SECONDS = 30
+
 
 def problem(
     request: Request,
@@ -55,13 +58,18 @@ async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
 
 
 async def _store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+    # The log gets the store's own message (its address, what to check); the caller only learns which store it is.
     log.warning("graph store unavailable: %s", exc)
+    engine = getattr(request.app.state, "engine", None)
+    kind = engine.settings.store if engine is not None else None
+    name = STORE_NAMES.get(kind or "", "graph")
     return problem(
         request,
         503,
         slug="store-unavailable",
-        detail="The graph store cannot be reached right now; try again in a little while.",
-        headers={"Retry-After": "30"},
+        detail=f"The {name} store cannot be reached right now; try again in a little while.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        **({"store": kind} if kind else {}),
     )
 
 

@@ -41,13 +41,17 @@ class Settings(BaseSettings):
     capacity: int | None = Field(default=None, ge=1)
     """How many times one person may be suggested to others per fit; ``None`` means no cap."""
 
-    # Read without the WEAKTIE_ prefix: the names every Neo4j tool already uses. Used from the next release.
+    # Read without the WEAKTIE_ prefix: the names every Neo4j tool already uses. Used when store is "neo4j".
     neo4j_uri: str = Field(default="bolt://localhost:7687", validation_alias=AliasChoices("NEO4J_URI", "neo4j_uri"))
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "neo4j_user"))
     neo4j_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password")
     )
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database"))
+    neo4j_retry_seconds: float = Field(default=15.0, ge=0)
+    """How long a Neo4j read or write is retried while the server is unreachable or busy before giving up."""
+    browser_origins: tuple[str, ...] = ("http://localhost:7474", "http://127.0.0.1:7474")
+    """Origins (the Neo4j Browser's) allowed to fetch ``/static`` across origins: the admin guide and style."""
 
     @property
     def rejects_dir(self) -> Path:

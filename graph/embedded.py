@@ -18,7 +18,16 @@ from graph.datadir import DataDirectory
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
 from graph.errors import NotFound, StoreError
 from graph.snapshot import Snapshot
-from graph.store import NODE_LABELS, RELATIONSHIP_TYPES, GraphCounts, Neighbourhood, Projection
+from graph.store import (
+    NODE_LABELS,
+    RELATIONSHIP_TYPES,
+    GraphCounts,
+    Neighbourhood,
+    Projection,
+    by_id,
+    check_limit,
+    expertise_type,
+)
 
 NodeKey = tuple[str, str]
 """``(label, id)``, e.g. ``("Person", "u42")``."""
@@ -30,7 +39,6 @@ Link = tuple[NodeKey, NodeKey, str, dict[str, Any], str]
 PERSON, TEAM, TOPIC, POST = "Person", "Team", "Topic", "Post"
 MEMBER_OF, AUTHORED, MENTIONS, REPLY_TO, ABOUT = "MEMBER_OF", "AUTHORED", "MENTIONS", "REPLY_TO", "ABOUT"
 INTERACTS_WITH, KNOWS_ABOUT, ASKS_ABOUT, SUGGESTED = "INTERACTS_WITH", "KNOWS_ABOUT", "ASKS_ABOUT", "SUGGESTED"
-EXPERTISE_TYPES: dict[str, str] = {"knows": KNOWS_ABOUT, "asks": ASKS_ABOUT}
 
 _POST_OUTGOING = (ABOUT, MENTIONS, REPLY_TO)
 _NODE, _NEW_NODES, _EDGE = "node", "new nodes", "edge"
@@ -341,7 +349,7 @@ class EmbeddedStore:
             successors = self._graph._succ
             found = {}
             for person, topic, kind in keys:
-                relationship = _expertise_type(kind)
+                relationship = expertise_type(kind)
                 relationships = successors.get((PERSON, person), _NOTHING).get((TOPIC, topic))
                 if relationships is not None and relationship in relationships:
                     found[person, topic, kind] = relationships[relationship]["record"]
@@ -349,11 +357,11 @@ class EmbeddedStore:
 
     def topics(self) -> list[Topic]:
         with self._reading():
-            return sorted(self._records(TOPIC), key=_by_id)
+            return sorted(self._records(TOPIC), key=by_id)
 
     def people(self) -> list[Person]:
         with self._reading():
-            return sorted(self._records(PERSON), key=_by_id)
+            return sorted(self._records(PERSON), key=by_id)
 
     def person(self, person_id: str) -> Person:
         with self._reading():
@@ -363,7 +371,7 @@ class EmbeddedStore:
             return record
 
     def neighbourhood(self, person_id: str, *, limit: int = 10) -> Neighbourhood:
-        _check_limit(limit)
+        check_limit(limit)
         with self._reading():
             person = self.person(person_id)
             key = (PERSON, person_id)
@@ -379,7 +387,7 @@ class EmbeddedStore:
                 for target, relationships in self._graph.succ[key].items()
                 if AUTHORED in relationships
             ]
-            authored.sort(key=_by_id)
+            authored.sort(key=by_id)
             authored.sort(key=lambda post: post.created_at, reverse=True)
             return Neighbourhood(
                 person=person,
@@ -391,8 +399,8 @@ class EmbeddedStore:
             )
 
     def topic_people(self, topic_id: str, *, kind: ExpertiseKind = "knows", limit: int = 10) -> list[Expertise]:
-        _check_limit(limit)
-        relationship = _expertise_type(kind)
+        check_limit(limit)
+        relationship = expertise_type(kind)
         with self._reading():
             key = (TOPIC, topic_id)
             if key not in self._graph:
@@ -409,10 +417,10 @@ class EmbeddedStore:
         with self._reading(), _collector_paused():
             snapshot = self._snapshot()
             return Projection(
-                people=tuple(sorted(snapshot.people, key=_by_id)),
-                teams=tuple(sorted(snapshot.teams, key=_by_id)),
-                topics=tuple(sorted(snapshot.topics, key=_by_id)),
-                posts=tuple(sorted(snapshot.posts, key=_by_id)),
+                people=tuple(sorted(snapshot.people, key=by_id)),
+                teams=tuple(sorted(snapshot.teams, key=by_id)),
+                topics=tuple(sorted(snapshot.topics, key=by_id)),
+                posts=tuple(sorted(snapshot.posts, key=by_id)),
                 ties=tuple(sorted(snapshot.ties, key=lambda tie: (tie.source, tie.target))),
                 expertise=tuple(sorted(snapshot.expertise, key=lambda e: (e.person, e.topic, e.kind))),
                 suggestions=tuple(sorted(snapshot.suggestions, key=lambda s: (s.person, s.candidate))),
@@ -510,7 +518,7 @@ def _aggregates(
     for tie in ties:
         yield (PERSON, tie.source), (PERSON, tie.target), INTERACTS_WITH, tie
     for e in expertise:
-        yield (PERSON, e.person), (TOPIC, e.topic), _expertise_type(e.kind), e
+        yield (PERSON, e.person), (TOPIC, e.topic), expertise_type(e.kind), e
     for s in suggestions:
         yield (PERSON, s.person), (PERSON, s.candidate), SUGGESTED, s
 
@@ -568,22 +576,6 @@ def _post_links(post: Post) -> list[Link]:
 
 def _last_by_id(records: Iterable[Any]) -> list[Any]:
     return list({record.id: record for record in records}.values())
-
-
-def _expertise_type(kind: str) -> str:
-    try:
-        return EXPERTISE_TYPES[kind]
-    except KeyError:
-        raise ValueError(f"expertise kind must be 'knows' or 'asks', not {kind!r}") from None
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 0:
-        raise ValueError(f"limit must be zero or more, not {limit}")
-
-
-def _by_id(record: Any) -> str:
-    return record.id
 
 
 def _replace(attributes: dict[str, Any], values: dict[str, Any]) -> None:

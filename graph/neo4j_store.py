@@ -16,14 +16,23 @@ from neo4j.time import DateTime
 from graph import cypher
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
 from graph.errors import NotFound, StoreError, StoreUnavailable
-from graph.store import NODE_LABELS, RELATIONSHIP_TYPES, GraphCounts, Neighbourhood, Projection
+from graph.store import (
+    EXPERTISE_TYPES,
+    NODE_LABELS,
+    RELATIONSHIP_TYPES,
+    GraphCounts,
+    Neighbourhood,
+    Projection,
+    by_id,
+    check_limit,
+    expertise_type,
+)
 
 Row = dict[str, Any]
 Write = tuple[LiteralString, list[Any]]
 """One statement and every row it should be given (split into batches when run)."""
 _R = TypeVar("_R")
 
-EXPERTISE_TYPES: dict[str, str] = {"knows": "KNOWS_ABOUT", "asks": "ASKS_ABOUT"}
 _EXPERTISE_KINDS: dict[str, ExpertiseKind] = {"KNOWS_ABOUT": "knows", "ASKS_ABOUT": "asks"}
 _EQUIVALENT_SCHEMA = "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
 _NO_DATABASE = "Neo.ClientError.Database.DatabaseNotFound"
@@ -147,7 +156,7 @@ class Neo4jStore:
         self, keys: Iterable[tuple[str, str, ExpertiseKind]]
     ) -> dict[tuple[str, str, ExpertiseKind], Expertise]:
         wanted = [
-            {"person": person, "topic": topic, "type": _expertise_type(kind)}
+            {"person": person, "topic": topic, "type": expertise_type(kind)}
             for person, topic, kind in dict.fromkeys(keys)
         ]
         if not wanted:
@@ -156,10 +165,10 @@ class Neo4jStore:
         return {(e.person, e.topic, e.kind): e for e in found}
 
     def topics(self) -> list[Topic]:
-        return sorted((_node(Topic, r["properties"]) for r in self._read(cypher.ALL_TOPICS)), key=_by_id)
+        return sorted((_node(Topic, r["properties"]) for r in self._read(cypher.ALL_TOPICS)), key=by_id)
 
     def people(self) -> list[Person]:
-        return sorted((_node(Person, r["properties"]) for r in self._read(cypher.ALL_PEOPLE)), key=_by_id)
+        return sorted((_node(Person, r["properties"]) for r in self._read(cypher.ALL_PEOPLE)), key=by_id)
 
     def person(self, person_id: str) -> Person:
         records = self._read(cypher.PERSON, id=person_id)
@@ -168,7 +177,7 @@ class Neo4jStore:
         return _node(Person, records[0]["properties"])
 
     def neighbourhood(self, person_id: str, *, limit: int = 10) -> Neighbourhood:
-        _check_limit(limit)
+        check_limit(limit)
         records = self._read(cypher.NEIGHBOURHOOD, id=person_id, limit=limit)
         if not records:
             raise NotFound("person", person_id)
@@ -183,8 +192,8 @@ class Neo4jStore:
         )
 
     def topic_people(self, topic_id: str, *, kind: ExpertiseKind = "knows", limit: int = 10) -> list[Expertise]:
-        _check_limit(limit)
-        relationship = _expertise_type(kind)
+        check_limit(limit)
+        relationship = expertise_type(kind)
         records = self._read(cypher.TOPIC_PEOPLE, topic=topic_id, type=relationship, limit=limit)
         if not records:
             raise NotFound("topic", topic_id)
@@ -205,10 +214,10 @@ class Neo4jStore:
         people, teams, topics, posts, ties, expertise, suggestions = parts
         # Sorted here as well: Python's string order is the one the embedded store uses, whatever Neo4j's collation.
         return Projection(
-            people=tuple(sorted((_node(Person, r["properties"]) for r in people), key=_by_id)),
-            teams=tuple(sorted((_node(Team, r["properties"]) for r in teams), key=_by_id)),
-            topics=tuple(sorted((_node(Topic, r["properties"]) for r in topics), key=_by_id)),
-            posts=tuple(sorted((_node(Post, r["properties"]) for r in posts), key=_by_id)),
+            people=tuple(sorted((_node(Person, r["properties"]) for r in people), key=by_id)),
+            teams=tuple(sorted((_node(Team, r["properties"]) for r in teams), key=by_id)),
+            topics=tuple(sorted((_node(Topic, r["properties"]) for r in topics), key=by_id)),
+            posts=tuple(sorted((_node(Post, r["properties"]) for r in posts), key=by_id)),
             ties=tuple(sorted((_tie(r) for r in ties), key=lambda t: (t.source, t.target))),
             expertise=tuple(sorted((_expertise(r) for r in expertise), key=lambda e: (e.person, e.topic, e.kind))),
             suggestions=tuple(sorted((_suggestion(r) for r in suggestions), key=lambda s: (s.person, s.candidate))),
@@ -323,10 +332,10 @@ def _fetch_all(
 
 def _write_plan(delta: GraphDelta) -> list[Write]:
     """Every statement of an upsert with its rows, nodes first; for a repeated key the last record wins."""
-    teams = _last_by_key(delta.teams, _by_id)
-    people = _last_by_key(delta.people, _by_id)
-    topics = _last_by_key(delta.topics, _by_id)
-    posts = _last_by_key(delta.posts, _by_id)
+    teams = _last_by_key(delta.teams, by_id)
+    people = _last_by_key(delta.people, by_id)
+    topics = _last_by_key(delta.topics, by_id)
+    posts = _last_by_key(delta.posts, by_id)
     ties = _last_by_key(delta.ties, lambda t: (t.source, t.target))
     expertise = _last_by_key(delta.expertise, lambda e: (e.person, e.topic, e.kind))
     suggestions = _last_by_key(delta.suggestions, lambda s: (s.person, s.candidate))
@@ -350,7 +359,7 @@ def _write_plan(delta: GraphDelta) -> list[Write]:
         rows = [
             {"person": e.person, "topic": e.topic, "properties": _properties(e, skip=("person", "topic", "kind"))}
             for e in expertise
-            if _expertise_type(e.kind) == EXPERTISE_TYPES[kind]
+            if expertise_type(e.kind) == EXPERTISE_TYPES[kind]
         ]
         plan.append((statement, rows))
     plan.append(
@@ -456,19 +465,3 @@ def _address(driver: neo4j.Driver) -> str:
 
 def _last_by_key(records: Iterable[_R], key: Callable[[_R], Any]) -> list[_R]:
     return list({key(record): record for record in records}.values())
-
-
-def _expertise_type(kind: str) -> str:
-    try:
-        return EXPERTISE_TYPES[kind]
-    except KeyError:
-        raise ValueError(f"expertise kind must be 'knows' or 'asks', not {kind!r}") from None
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 0:
-        raise ValueError(f"limit must be zero or more, not {limit}")
-
-
-def _by_id(record: Any) -> str:
-    return record.id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
 
@@ -25,6 +25,29 @@ RELATIONSHIP_TYPES = (
     "ASKS_ABOUT",
     "SUGGESTED",
 )
+
+
+EXPERTISE_TYPES: dict[str, str] = {"knows": "KNOWS_ABOUT", "asks": "ASKS_ABOUT"}
+"""The relationship type of each expertise kind."""
+
+
+def expertise_type(kind: str) -> str:
+    """``KNOWS_ABOUT`` or ``ASKS_ABOUT`` for an expertise kind; ValueError for anything else."""
+    try:
+        return EXPERTISE_TYPES[kind]
+    except KeyError:
+        raise ValueError(f"expertise kind must be 'knows' or 'asks', not {kind!r}") from None
+
+
+def check_limit(limit: int) -> None:
+    """Stores share one rule for ``limit`` arguments: zero or more."""
+    if limit < 0:
+        raise ValueError(f"limit must be zero or more, not {limit}")
+
+
+def by_id(record: Any) -> str:
+    """Sort key of every node record."""
+    return record.id
 
 
 @dataclass(frozen=True, slots=True)

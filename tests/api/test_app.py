@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.app import STATIC_DIR, create_app
 from api.errors import ConfigurationError
 from api.problems import MEDIA_TYPE
 from extractors.synthetic import PlantedMatch
@@ -173,10 +173,27 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert "text/html" in client.get("/docs").headers["content-type"]
 
 
-def test_neo4j_is_refused_with_a_clear_error(imported: Imported) -> None:
-    app = create_app(imported.settings.model_copy(update={"store": "neo4j"}))
-    with pytest.raises(ConfigurationError, match="not available yet"), TestClient(app):
+def test_neo4j_without_a_password_is_refused_with_a_clear_error(imported: Imported) -> None:
+    app = create_app(imported.settings.model_copy(update={"store": "neo4j", "neo4j_password": None}))
+    with pytest.raises(ConfigurationError, match="NEO4J_PASSWORD"), TestClient(app):
         pass
+
+
+@pytest.mark.parametrize("name", ["browser-guide.html", "weaktie.grass"])
+@pytest.mark.parametrize("origin", ["http://localhost:7474", "http://127.0.0.1:7474"])
+def test_the_neo4j_browser_may_fetch_the_guide_and_style(client: TestClient, name: str, origin: str) -> None:
+    response = client.get(f"/static/{name}", headers={"Origin": origin})
+    assert response.status_code == 200
+    assert response.content == (STATIC_DIR / name).read_bytes()
+    assert response.headers["access-control-allow-origin"] == origin
+
+
+def test_other_origins_and_the_api_get_no_cors_header(client: TestClient) -> None:
+    foreign = client.get("/static/weaktie.grass", headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 200
+    assert "access-control-allow-origin" not in foreign.headers
+    api = client.get("/v1/health", headers={"Origin": "http://localhost:7474"})
+    assert "access-control-allow-origin" not in api.headers
 
 
 def test_blank_text_is_a_400_problem_saying_what_to_do(client: TestClient) -> None:
