@@ -53,6 +53,9 @@ class TopicExperts:
     experts: tuple[tuple[Person, Expertise], ...]
 
 
+BOLT_SCHEMES = frozenset(f"{kind}{security}" for kind in ("bolt", "neo4j") for security in ("", "+s", "+ssc"))
+
+
 def open_store(settings: Settings) -> GraphStore:
     """The store the settings select, owning its connection (for the CLI and scripts); the caller closes it.
 
@@ -60,6 +63,7 @@ def open_store(settings: Settings) -> GraphStore:
     ``neo4j_retry_seconds``.
     """
     if settings.store == "neo4j":
+        _check_uri(settings.neo4j_uri)
         return Neo4jStore.connect(
             settings.neo4j_uri,
             settings.neo4j_user,
@@ -75,6 +79,7 @@ def neo4j_driver(settings: Settings) -> neo4j.Driver:
 
     Raises :class:`ConfigurationError` or :class:`graph.errors.StoreError` for settings no server could accept.
     """
+    _check_uri(settings.neo4j_uri)
     try:
         return neo4j.GraphDatabase.driver(
             settings.neo4j_uri,
@@ -82,16 +87,24 @@ def neo4j_driver(settings: Settings) -> neo4j.Driver:
             max_transaction_retry_time=settings.neo4j_retry_seconds,
         )
     except (neo4j_errors.ConfigurationError, ValueError) as error:
-        raise StoreError(
-            f"{settings.neo4j_uri!r} is not a Neo4j URI: use e.g. bolt://localhost:7687 or neo4j://host:7687 "
-            "(NEO4J_URI)"
-        ) from error
+        raise StoreError(_bad_uri(settings.neo4j_uri)) from error
 
 
 def check_settings(settings: Settings) -> None:
     """Raise the configuration errors opening the store would, without connecting to anything."""
     if settings.store == "neo4j":
         neo4j_driver(settings).close()
+
+
+def _check_uri(uri: str) -> None:
+    # The driver also takes http(s):// (its preview HTTP API, with extra packages): weaktie speaks Bolt only.
+    scheme = uri.partition("://")[0].lower()
+    if scheme not in BOLT_SCHEMES:
+        raise StoreError(_bad_uri(uri))
+
+
+def _bad_uri(uri: str) -> str:
+    return f"{uri!r} is not a Neo4j Bolt URI: use e.g. bolt://localhost:7687 or neo4j://host:7687 (NEO4J_URI)"
 
 
 def _neo4j_password(settings: Settings) -> str:

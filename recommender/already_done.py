@@ -23,7 +23,7 @@ from graph.errors import NotFound
 from graph.store import Projection
 from recommender.errors import NotFitted, RecommenderError
 from recommender.explain import Evidence, Match
-from recommender.timeline import decay_factors, latest_instant, seconds
+from recommender.timeline import SECONDS_PER_DAY, decay_factors, latest_instant, seconds
 
 _NONE = np.zeros(0, dtype=np.int64)
 TOPIC_PREFIX = "topic:"
@@ -93,12 +93,13 @@ class AlreadyDone(BaseEstimator):
         if self.half_life_days <= 0 or self.k1 < 0 or not 0.0 <= self.b <= 1.0 or self.max_posts < 1:
             raise RecommenderError("half_life_days and max_posts must be positive, k1 non-negative and b within [0, 1]")
         as_of = latest_instant(projection) if as_of is None else as_of
+        self.as_of_ = as_of
         self.people_ = tuple(sorted(projection.people, key=lambda person: person.id))
         self.index_ = {person.id: i for i, person in enumerate(self.people_)}
         self.posts_ = tuple(projection.posts)
         post_index = {post.id: i for i, post in enumerate(self.posts_)}
-        created = np.array([seconds(post.created_at) for post in self.posts_], dtype=np.float64)
-        self.recency_ = decay_factors(created, seconds(as_of), half_life_days=self.half_life_days)
+        self.created_ = np.array([seconds(post.created_at) for post in self.posts_], dtype=np.float64)
+        self.recency_ = decay_factors(self.created_, seconds(as_of), half_life_days=self.half_life_days)
         self.public_ = np.array([post.is_public for post in self.posts_], dtype=bool)
         self.restricted_ = _restricted_index(self.posts_)
         self.bm25_, self.vocabulary_ = self._bm25([post_tokens(post) for post in self.posts_])
@@ -127,22 +128,51 @@ class AlreadyDone(BaseEstimator):
         return [self._match(person, float(scores[person]), matched, replies, asking) for person in _top(scores, k)]
 
     def person_scores(
-        self, tokens: Iterable[str], *, asker: str | None = None, viewer: str | None = None
+        self,
+        tokens: Iterable[str],
+        *,
+        asker: str | None = None,
+        viewer: str | None = None,
+        before: datetime | None = None,
     ) -> np.ndarray:
         """Everyone's score (aligned with ``people_``) for a query already in index tokens (see :func:`post_tokens`).
 
         This is what :meth:`query` ranks by; it lets a past post be used as a query without re-analysing its text.
+        ``before`` replays the past: only posts created before it count, and recency is measured to it, so the
+        scores equal those of an index fitted on just those posts (up to the corpus statistics of BM25).
         """
         if not hasattr(self, "bm25_"):
             raise NotFitted(type(self).__name__)
         asking = self._person(asker)
         seen_by = self._person(viewer) if viewer is not None else asking
-        return self._score(set(tokens), asking, seen_by)[2]
+        return self._score(set(tokens), asking, seen_by, before=before)[2]
+
+    def evidence(
+        self, tokens: Iterable[str], people: Sequence[str], *, asker: str | None = None, viewer: str | None = None
+    ) -> dict[str, tuple[Evidence, ...]]:
+        """The posts that back each of ``people`` for a query in index tokens, as :meth:`query` would show them.
+
+        Lets another ranking (who can answer) show the same visible evidence without ranking everyone twice.
+        """
+        if not hasattr(self, "bm25_"):
+            raise NotFitted(type(self).__name__)
+        asking = self._person(asker)
+        seen_by = self._person(viewer) if viewer is not None else asking
+        matched, replies, scores = self._score(set(tokens), asking, seen_by)
+        found: dict[str, tuple[Evidence, ...]] = {}
+        for person_id in people:
+            position = self.index_.get(person_id)
+            if position is None:
+                raise NotFound("person", person_id)
+            found[person_id] = self._match(position, float(scores[position]), matched, replies, asking).evidence
+        return found
 
     def _score(
-        self, tokens: set[str], asking: Person | None, seen_by: Person | None
+        self, tokens: set[str], asking: Person | None, seen_by: Person | None, *, before: datetime | None = None
     ) -> tuple[_Credit, _Credit, np.ndarray]:
         visible = self._visible(seen_by)
+        if before is not None:
+            visible &= self.created_ < seconds(before)
         matched = self._matches(tokens, visible)
         replies = self._replies(matched, visible)
         scores = self.credit_[matched.posts].T @ matched.weights
@@ -150,6 +180,9 @@ class AlreadyDone(BaseEstimator):
         scores[self.excluded_] = 0.0
         if asking is not None:
             scores[self.index_[asking.id]] = 0.0
+        if before is not None:
+            # Recency was measured to as_of; one factor moves every visible post's to ``before``.
+            scores *= 0.5 ** ((seconds(self.as_of_) - seconds(before)) / (self.half_life_days * SECONDS_PER_DAY))
         return matched, replies, scores
 
     def _matches(self, tokens: set[str], visible: np.ndarray) -> _Credit:

@@ -1,15 +1,15 @@
-"""Who can answer: "already done" evidence combined with each person's answering activity, with weights learned
-from the projection's own past questions (logistic regression over a handful of signals).
+"""Who can answer: "already done" evidence, the questions someone answered before and how they answer, combined by
+a logistic regression fitted by replaying the projection's own past questions.
 
-Fitting replays the recent past: an :class:`AlreadyDone` index of the posts before an inner cut ranks the people
-for each question asked after it, and the model learns how much the match, the volume and the recency of
-someone's answers say about who actually replied. Those weights then rank people for new questions.
+Fitting replays every answered question of the training period as it stood when it was asked: each signal is
+computed from the posts created before the question only, and the model learns which candidates wrote its
+substantive answers. Those weights then rank people for new questions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
@@ -22,29 +22,65 @@ from graph.delta import Person, Post
 from graph.store import Projection
 from recommender.already_done import AlreadyDone, post_tokens
 from recommender.errors import NotFitted, RecommenderError
-from recommender.explain import Match
+from recommender.explain import Evidence, Match
 from recommender.timeline import SECONDS_PER_DAY, latest_instant, seconds
 
 ANSWER_FEATURES: tuple[str, ...] = (
     "match",
-    "log_match",
     "match_rank",
+    "log_match",
+    "answered",
+    "answered_rank",
+    "authored",
+    "authored_rank",
     "log_answers",
+    "log_answer_length",
     "recent_answers",
     "recency",
+    "first_share",
     "log_posts",
+    "asker_ties",
 )
-FALLBACK_WEIGHTS = np.array([1.0, 0.0, 0.0, 0.1, 0.1, 0.0, 0.0])
-"""Used when the history holds too few answered questions to learn from: the match, then activity to break ties."""
+FALLBACK_WEIGHTS = np.array([1.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.1, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0])
+"""Used when the history holds too few answered questions to learn from: the match, then what someone answered
+before, then activity to break ties."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Answers:
+    """The public answers in a projection (direct replies to a public root post by someone other than its author),
+    as arrays aligned with each other and with the positions of an :class:`AlreadyDone` index."""
+
+    post: np.ndarray
+    author: np.ndarray
+    question: np.ndarray
+    """Position of the question answered."""
+    at: np.ndarray
+    length: np.ndarray
+    """Number of terms: how substantive the answer is (a quick remark is short)."""
+    first: np.ndarray
+    """Whether it was the first answer to its question."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Exchanges:
+    """Public replies between two people (``source`` replied to a post by ``target``), for asker ↔ candidate ties."""
+
+    source: np.ndarray
+    target: np.ndarray
+    at: np.ndarray
 
 
 class WhoCanAnswer(BaseEstimator):
-    """Rank people for a question by what they have done (``AlreadyDone``) and how they answer.
+    """Rank people for a question by what they have done (``AlreadyDone``), what they answered and how they answer.
 
     ``already_done`` holds the :class:`AlreadyDone` hyperparameters (the analyzer is passed separately). Answers are
-    public replies to root posts; ``recent_half_life_days`` sets how fast "recent answers" and "recency" fade.
-    The last ``inner_share`` of the answered questions (at least ``min_questions``) are replayed to learn the
-    weights; each contributes its repliers as positives and the rest of its ``pool`` best candidates as negatives.
+    public replies to root posts by someone other than the asker; ``recent_half_life_days`` sets how fast "recent
+    answers" and "recency" fade. Up to ``max_questions`` of the most recent answered questions are replayed, each
+    with only the posts before it, to learn the weights: the people who wrote a substantive answer (at least
+    ``substantive_share`` of the length of the question's longest answer) are the positives, the rest of the
+    candidates the negatives. Candidates are the best ``pool`` people by each text signal and by answers.
+    With fewer than ``2 * min_questions`` answered questions the :data:`FALLBACK_WEIGHTS` rank instead.
     """
 
     def __init__(
@@ -53,28 +89,38 @@ class WhoCanAnswer(BaseEstimator):
         analyzer: Callable[[str], Sequence[str]],
         already_done: dict[str, object] | None = None,
         recent_half_life_days: float = 30.0,
-        inner_share: float = 0.3,
+        max_questions: int = 500,
         min_questions: int = 30,
-        pool: int = 50,
+        pool: int = 30,
+        substantive_share: float = 0.5,
         regularisation: float = 1.0,
         random_state: int = 0,
     ) -> None:
         self.analyzer = analyzer
         self.already_done = already_done
         self.recent_half_life_days = recent_half_life_days
-        self.inner_share = inner_share
+        self.max_questions = max_questions
         self.min_questions = min_questions
         self.pool = pool
+        self.substantive_share = substantive_share
         self.regularisation = regularisation
         self.random_state = random_state
 
     def fit(self, projection: Projection, *, as_of: datetime | None = None) -> Self:
-        if not 0.0 < self.inner_share < 1.0 or self.pool < 1 or self.recent_half_life_days <= 0:
-            raise RecommenderError("inner_share must lie in (0, 1); pool and recent_half_life_days must be positive")
+        if self.pool < 1 or self.recent_half_life_days <= 0 or self.max_questions < 1:
+            raise RecommenderError("pool, max_questions and recent_half_life_days must be positive")
+        if not 0.0 <= self.substantive_share <= 1.0:
+            raise RecommenderError(f"substantive_share must lie in [0, 1], got {self.substantive_share}")
         as_of = latest_instant(projection) if as_of is None else as_of
+        self.as_of_ = as_of
         self.index_ = AlreadyDone(analyzer=self.analyzer, **(self.already_done or {})).fit(projection, as_of=as_of)
-        self.activity_ = _activity(projection, self.index_.people_, seconds(as_of), self.recent_half_life_days)
-        self.learned_ = self._learn(projection)
+        self.model2_ = _model2(self.index_)
+        self.answers_, self.exchanges_ = _answers(self.index_)
+        self.authors_ = np.array(
+            [self.index_.index_.get(post.author, -1) for post in self.index_.posts_], dtype=np.int64
+        )
+        self.n_questions_ = len(np.unique(self.answers_.question))
+        self.learned_ = self._learn()
         return self
 
     def query(self, text: str, *, asker: str | None = None, viewer: str | None = None, k: int = 5) -> list[Match]:
@@ -84,57 +130,129 @@ class WhoCanAnswer(BaseEstimator):
         if k <= 0:
             return []
         tokens = self.index_.query_tokens(text)
-        scores = self._rank(self.index_, self.activity_, tokens, asker=asker, viewer=viewer)
+        scores = self.scores(tokens, asker=asker, viewer=viewer)
         order = np.lexsort((np.arange(len(scores)), -scores))
         best = [int(i) for i in order[:k] if scores[i] > 0]
-        found = {m.person.id: m for m in self.index_.query(text, asker=asker, viewer=viewer, k=max(self.pool, k))}
-        asking = None if asker is None else self.index_.people_[self.index_.index_[asker]]
-        return [self._match(person, float(scores[person]), found, asking) for person in best]
+        people = self.index_.people_
+        evidence = self.index_.evidence(tokens, [people[i].id for i in best], asker=asker, viewer=viewer)
+        asking = None if asker is None else people[self.index_.index_[asker]]
+        return [self._match(people[i], float(scores[i]), evidence[people[i].id], asking) for i in best]
 
-    def _rank(
-        self,
-        index: AlreadyDone,
-        activity: np.ndarray,
-        tokens: set[str],
-        *,
-        asker: str | None,
-        viewer: str | None,
-    ) -> np.ndarray:
-        """Scores over ``index.people_`` (0 for everyone outside the candidate pool, the asker, opted-out people)."""
-        match = index.person_scores(tokens, asker=asker, viewer=viewer)
-        candidates, values = _features(match, activity, self.pool)
-        if asker is not None:
-            keep = candidates != index.index_[asker]
-            candidates, values = candidates[keep], values[keep]
-        keep = ~index.excluded_[candidates]
-        candidates, values = candidates[keep], values[keep]
-        scores = np.zeros(len(match))
+    def scores(self, tokens: set[str], *, asker: str | None = None, viewer: str | None = None) -> np.ndarray:
+        """Scores over ``index_.people_`` for a query in index tokens; 0 outside the candidates, for the asker and
+        for opted-out people."""
+        if not hasattr(self, "index_"):
+            raise NotFitted(type(self).__name__)
+        candidates, values = self._candidates(tokens, asker=asker, viewer=viewer, before=None)
+        out = np.zeros(len(self.index_.people_))
         if len(candidates):
-            if self.learned_ is not None:
-                scaler, classifier = self.learned_
-                scores[candidates] = classifier.predict_proba(scaler.transform(values))[:, 1]
-            else:
-                scores[candidates] = np.maximum(values @ FALLBACK_WEIGHTS, 1e-12)
-        return scores
+            out[candidates] = self._score(values)
+        return out
 
-    def _learn(self, projection: Projection) -> tuple[StandardScaler, LogisticRegression] | None:
-        questions = _answered_questions(projection)
-        if len(questions) < 2 * self.min_questions:
+    def _score(self, values: np.ndarray) -> np.ndarray:
+        if self.learned_ is None:
+            return np.maximum(values @ FALLBACK_WEIGHTS, 1e-12)
+        scaler, classifier = self.learned_
+        return classifier.predict_proba(scaler.transform(values))[:, 1]
+
+    def _candidates(
+        self, tokens: set[str], *, asker: str | None, viewer: str | None, before: datetime | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate pool and one row of :data:`ANSWER_FEATURES` each, from the posts before ``before``.
+
+        The replay passes ``before`` and reads as an anonymous viewer: what the model learns never rests on a
+        restricted post, whoever asked.
+        """
+        index = self.index_
+        at = seconds(self.as_of_ if before is None else before)
+        if before is None:
+            match = index.person_scores(tokens, asker=asker, viewer=viewer)
+        else:
+            match = index.person_scores(tokens, before=before)
+            if asker in index.index_:
+                match[index.index_[asker]] = 0.0
+        post_match = self.model2_(tokens, at)
+        answers = self.answers_
+        done = answers.at < at
+        n = len(index.people_)
+        answered = np.bincount(answers.author[done], weights=post_match[answers.question[done]], minlength=n)
+        authored = np.bincount(answers.author[done], weights=post_match[answers.post[done]], minlength=n)
+        count = np.bincount(answers.author[done], minlength=n).astype(np.float64)
+        half_life = self.recent_half_life_days * SECONDS_PER_DAY
+        fade = np.power(0.5, (at - answers.at[done]) / half_life)
+        recent = np.bincount(answers.author[done], weights=fade, minlength=n)
+        candidates = np.unique(
+            np.concatenate([_best(signal, self.pool) for signal in (match, answered, authored, count, recent)])
+        )
+        drop = index.excluded_[candidates]
+        if asker is not None:
+            drop |= candidates == index.index_.get(asker, -1)
+        candidates = candidates[~drop]
+        if not len(candidates):
+            return candidates, np.zeros((0, len(ANSWER_FEATURES)))
+        length = np.bincount(answers.author[done], weights=answers.length[done], minlength=n)
+        first = np.bincount(answers.author[done], weights=answers.first[done], minlength=n)
+        last = np.full(n, -np.inf)
+        np.maximum.at(last, answers.author[done], answers.at[done])
+        posted = self.authors_[index.public_ & (index.created_ < at) & (self.authors_ >= 0)]
+        authors = np.bincount(posted, minlength=n).astype(np.float64)
+        ties = np.zeros(n)
+        if asker in index.index_:
+            ties = self._ties(index.index_[asker], at, n)
+        c = candidates
+        values = np.column_stack(
+            [
+                _relative(match)[c],
+                _reciprocal_rank(match)[c],
+                np.log1p(match[c]),
+                _relative(answered)[c],
+                _reciprocal_rank(answered)[c],
+                _relative(authored)[c],
+                _reciprocal_rank(authored)[c],
+                np.log1p(count[c]),
+                np.log1p(np.divide(length[c], count[c], out=np.zeros(len(c)), where=count[c] > 0)),
+                np.log1p(recent[c]),
+                np.where(
+                    np.isfinite(last[c]),
+                    np.power(0.5, (at - np.where(np.isfinite(last[c]), last[c], at)) / half_life),
+                    0.0,
+                ),
+                (first[c] + 1.0) / (count[c] + 2.0),
+                np.log1p(authors[c]),
+                np.log1p(ties[c]),
+            ]
+        )
+        return candidates, values
+
+    def _ties(self, asker: int, at: float, n: int) -> np.ndarray:
+        """Public replies between the asker and each person before ``at``, both ways."""
+        ex = self.exchanges_
+        before = ex.at < at
+        theirs = np.bincount(ex.source[before & (ex.target == asker)], minlength=n)
+        mine = np.bincount(ex.target[before & (ex.source == asker)], minlength=n)
+        return (theirs + mine).astype(np.float64)
+
+    def _learn(self) -> tuple[StandardScaler, LogisticRegression] | None:
+        if self.n_questions_ < 2 * self.min_questions:
             return None
-        split = max(self.min_questions, round(len(questions) * self.inner_share))
-        inner = questions[-split:]
-        cut = inner[0][0].created_at
-        before = replace(projection, posts=tuple(p for p in projection.posts if seconds(p.created_at) < seconds(cut)))
-        index = AlreadyDone(analyzer=self.analyzer, **(self.already_done or {})).fit(before, as_of=cut)
-        activity = _activity(before, index.people_, seconds(cut), self.recent_half_life_days)
+        index, answers = self.index_, self.answers_
+        questions = np.unique(answers.question)
+        questions = questions[np.argsort(index.created_[questions], kind="stable")][-self.max_questions :]
         rows, labels = [], []
-        for question, repliers in inner:
-            match = index.person_scores(set(post_tokens(question)), asker=question.author)
-            candidates, values = _features(match, activity, self.pool)
-            keep = candidates != index.index_.get(question.author, -1)
-            truth = {index.index_[p] for p in repliers if p in index.index_}
-            rows.append(values[keep])
-            labels.append(np.isin(candidates[keep], list(truth)))
+        for question in questions.tolist():
+            post = index.posts_[question]
+            mine = answers.question == question
+            longest = answers.length[mine].max()
+            wrote = answers.author[mine][answers.length[mine] >= self.substantive_share * longest]
+            candidates, values = self._candidates(
+                set(post_tokens(post)), asker=post.author, viewer=None, before=post.created_at
+            )
+            if not len(candidates):
+                continue
+            rows.append(values)
+            labels.append(np.isin(candidates, wrote))
+        if not rows:
+            return None
         x, y = np.vstack(rows), np.concatenate(labels)
         if y.all() or not y.any():
             return None
@@ -148,33 +266,66 @@ class WhoCanAnswer(BaseEstimator):
         coef = FALLBACK_WEIGHTS if self.learned_ is None else self.learned_[1].coef_[0]
         return {name: float(c) for name, c in zip(ANSWER_FEATURES, coef, strict=True)}
 
-    def _match(self, person: int, score: float, found: dict[str, Match], asking: Person | None) -> Match:
-        who = self.index_.people_[person]
-        known = found.get(who.id)
+    def _match(self, who: Person, score: float, evidence: tuple[Evidence, ...], asking: Person | None) -> Match:
         cross_team = asking is not None and (who.team is None or who.team != asking.team)
-        return Match(person=who, score=score, cross_team=cross_team, evidence=known.evidence if known else ())
+        return Match(person=who, score=score, cross_team=cross_team, evidence=evidence)
 
 
-def _features(match: np.ndarray, activity: np.ndarray, pool: int) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pool (best ``pool`` by match, then by answers) and one row of ANSWER_FEATURES each."""
-    by_match = _best(match, pool)
-    by_answers = _best(activity[:, 0], pool)
-    candidates = np.union1d(by_match, by_answers).astype(np.int64)
-    top = float(match.max()) if len(match) and match.max() > 0 else 1.0
-    rank = np.empty(len(match))
-    rank[np.lexsort((np.arange(len(match)), -match))] = np.arange(1, len(match) + 1)
-    values = np.column_stack(
-        [
-            match[candidates] / top,
-            np.log1p(match[candidates]),
-            np.where(match[candidates] > 0, 1.0 / rank[candidates], 0.0),
-            np.log1p(activity[candidates, 0]),
-            np.log1p(activity[candidates, 1]),
-            activity[candidates, 2],
-            np.log1p(activity[candidates, 3]),
-        ]
+def _model2(index: AlreadyDone) -> Callable[[set[str], float], np.ndarray]:
+    """Plain BM25 match of a query against every public post created before an instant (0 for the rest)."""
+
+    def match(tokens: set[str], at: float) -> np.ndarray:
+        columns = sorted({index.vocabulary_[t] for t in tokens if t in index.vocabulary_})
+        out = np.zeros(len(index.posts_))
+        if columns:
+            out = np.asarray(index.bm25_[:, columns].sum(axis=1)).ravel()
+        return np.where(index.public_ & (index.created_ < at), out, 0.0)
+
+    return match
+
+
+def _answers(index: AlreadyDone) -> tuple[_Answers, _Exchanges]:
+    """The public answers and reply exchanges among the index's posts, by position."""
+    posts = index.posts_
+    position = {post.id: i for i, post in enumerate(posts)}
+    rows: list[tuple[int, int, int, float, int]] = []
+    sources, targets, ats = [], [], []
+    for i, post in enumerate(posts):
+        parent_at = position.get(post.reply_to) if post.reply_to else None
+        if parent_at is None or not post.is_public:
+            continue
+        parent: Post = posts[parent_at]
+        if not parent.is_public:
+            continue
+        author, parent_author = index.index_.get(post.author), index.index_.get(parent.author)
+        if author is None or parent_author is None or author == parent_author:
+            continue
+        sources.append(author)
+        targets.append(parent_author)
+        ats.append(index.created_[i])
+        if parent.reply_to is None:
+            rows.append((i, author, parent_at, index.created_[i], len(post.terms)))
+    rows.sort(key=lambda row: (row[3], row[0]))
+    seen: set[int] = set()
+    first = []
+    for row in rows:
+        first.append(row[2] not in seen)
+        seen.add(row[2])
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+    answers = _Answers(
+        post=np.array(columns[0], dtype=np.int64),
+        author=np.array(columns[1], dtype=np.int64),
+        question=np.array(columns[2], dtype=np.int64),
+        at=np.array(columns[3], dtype=np.float64),
+        length=np.array(columns[4], dtype=np.float64),
+        first=np.array(first, dtype=np.float64),
     )
-    return candidates, values
+    exchanges = _Exchanges(
+        source=np.array(sources, dtype=np.int64),
+        target=np.array(targets, dtype=np.int64),
+        at=np.array(ats, dtype=np.float64),
+    )
+    return answers, exchanges
 
 
 def _best(values: np.ndarray, n: int) -> np.ndarray:
@@ -184,34 +335,13 @@ def _best(values: np.ndarray, n: int) -> np.ndarray:
     return positive
 
 
-def _activity(projection: Projection, people: Sequence[Person], now: float, half_life_days: float) -> np.ndarray:
-    """Per person: answers, decayed answers, recency of the last public post, posts (public ones only)."""
-    index = {person.id: i for i, person in enumerate(people)}
-    roots = {post.id for post in projection.posts if post.reply_to is None}
-    out = np.zeros((len(people), 4))
-    last = np.full(len(people), -np.inf)
-    for post in projection.posts:
-        where = index.get(post.author)
-        if where is None or not post.is_public:
-            continue
-        at = seconds(post.created_at)
-        out[where, 3] += 1
-        last[where] = max(last[where], at)
-        if post.reply_to in roots:
-            out[where, 0] += 1
-            out[where, 1] += 0.5 ** (max(now - at, 0.0) / (half_life_days * SECONDS_PER_DAY))
-    seen = np.isfinite(last)
-    out[seen, 2] = np.power(0.5, np.maximum(now - last[seen], 0.0) / (half_life_days * SECONDS_PER_DAY))
-    return out
+def _relative(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
 
 
-def _answered_questions(projection: Projection) -> list[tuple[Post, set[str]]]:
-    """Public root posts answered by someone other than their author, oldest first, with who answered."""
-    roots = {post.id: post for post in projection.posts if post.reply_to is None and post.is_public}
-    repliers: dict[str, set[str]] = {}
-    for post in projection.posts:
-        parent = roots.get(post.reply_to) if post.reply_to else None
-        if parent is not None and post.author != parent.author:
-            repliers.setdefault(parent.id, set()).add(post.author)
-    answered = [(roots[q], people) for q, people in repliers.items()]
-    return sorted(answered, key=lambda item: (seconds(item[0].created_at), item[0].id))
+def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
+    """1 / rank among everyone (ties by position), 0 for people with no score."""
+    rank = np.empty(len(values))
+    rank[np.lexsort((np.arange(len(values)), -values))] = np.arange(1, len(values) + 1)
+    return np.where(values > 0, 1.0 / rank, 0.0)

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from graph.delta import Person, SuggestionRecord
 from graph.errors import NotFound
 from graph.store import Projection
-from recommender.allocation import allocate, top_per_row
+from recommender.allocation import activity_capacities, allocate, top_per_row
 from recommender.errors import NotFitted, RecommenderError
 from recommender.explain import Suggestion
 from recommender.features import Features, build_features, team_rarity
@@ -41,8 +41,13 @@ class PeopleToMeet(BaseEstimator):
     decayed weight is above the ``strong_quantile`` quantile of the person's tie weights. A pair needs a real
     reason (topic affinity or mutual colleagues) before cross-team reach can add to its score. A candidate
     suggested before is skipped until the evidence behind the pair is newer than the stored ``evidence_at``
-    (or, without one, than when it was shown). Each person is handed to at most ``capacity`` others per fit
-    (default ``max(3, 2 * k)``). ``recommend`` returns at most ``k`` of the allocation made at fit time.
+    (or, without one, than when it was shown). ``recommend`` returns at most ``k`` of the allocation made at fit time.
+
+    Capacity: each person is handed to at most ``capacity`` others per fit when it is given. By default
+    (``capacity=None``) the limit follows activity: at least ``max(3, 2 * k)``, and ``activity_slack`` times the
+    person's share of all introductions in proportion to how many people they interact with, so people who talk a
+    lot can take more introductions (see :func:`~recommender.allocation.activity_capacities`). ``activity_slack=0``
+    gives everyone the flat ``max(3, 2 * k)``.
 
     ``learn_weights=True`` replaces the fixed score weights by a :class:`~recommender.tie_model.TieModel` fitted on
     the projection's own recently formed ties (when there are enough of them); candidates still need a real reason.
@@ -54,6 +59,7 @@ class PeopleToMeet(BaseEstimator):
         k: int = 5,
         band_peak: float = 3.0,
         capacity: int | None = None,
+        activity_slack: float = 1.5,
         half_life_days: float = 90.0,
         random_state: int = 0,
         shared_weight: float = 1.0,
@@ -71,6 +77,7 @@ class PeopleToMeet(BaseEstimator):
         self.k = k
         self.band_peak = band_peak
         self.capacity = capacity
+        self.activity_slack = activity_slack
         self.half_life_days = half_life_days
         self.random_state = random_state
         self.shared_weight = shared_weight
@@ -99,12 +106,13 @@ class PeopleToMeet(BaseEstimator):
         self.rarity_ = team_rarity(features)
         self.tie_model_ = self._tie_model(features)
         self.capacity_ = self.capacity if self.capacity is not None else max(3, 2 * self.k)
+        self.capacities_ = self._capacities(features)
         self.evidence_ = EvidenceIndex.build(projection.posts, projection.expertise)
         blocked = self._strong_ties(features) if self.exclude_strong_ties else _empty(features.n_people)
         blocked = blocked + self._repeats(features, projection.suggestions)
         rows, cols, scores = self._candidates(features, blocked.tocsr())
         self.allocation_ = allocate(
-            rows, cols, scores, per_row=self.k, capacity=self.capacity_, random_state=self.random_state
+            rows, cols, scores, per_row=self.k, capacity=self.capacities_, random_state=self.random_state
         )
         return self
 
@@ -206,6 +214,13 @@ class PeopleToMeet(BaseEstimator):
             return empty, empty, np.zeros(0)
         return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
+    def _capacities(self, features: Features) -> np.ndarray:
+        """Each person's capacity: ``capacity`` for everyone when given, otherwise activity-proportional."""
+        if self.capacity is not None:
+            return np.full(features.n_people, self.capacity, dtype=np.int64)
+        activity = np.diff(features.colleagues.indptr)
+        return activity_capacities(activity, per_row=self.k, base=self.capacity_, slack=self.activity_slack)
+
     def _tie_model(self, features: Features) -> TieModel | None:
         """The learned pair score when ``learn_weights`` is on and the history holds enough recently formed ties to
         learn from; otherwise ``None`` and the fixed weights score every pair."""
@@ -261,6 +276,8 @@ class PeopleToMeet(BaseEstimator):
             raise RecommenderError(f"band_peak must be positive, got {self.band_peak}; 2-4 mutual colleagues is usual")
         if not 0.0 <= self.strong_quantile <= 1.0:
             raise RecommenderError(f"strong_quantile must lie in [0, 1], got {self.strong_quantile}")
+        if self.activity_slack < 0:
+            raise RecommenderError(f"activity_slack must not be negative, got {self.activity_slack}; 0 turns it off")
         if self.pool < 1 or self.chunk_rows < 1 or self.half_life_days <= 0:
             raise RecommenderError("pool, chunk_rows and half_life_days must be positive")
         weights = (self.shared_weight, self.complementary_weight, self.band_weight, self.reach_weight)

@@ -53,7 +53,8 @@ class PeopleOptions:
     """Cut at this instant instead of by share of events."""
     k: int = 10
     capacity: int | None = None
-    """Per-candidate capacity of weaktie; ``None`` keeps the product default (``max(3, 2k)``)."""
+    """Per-candidate capacity of weaktie; ``None`` keeps the product default: at least ``max(3, 2k)``, more for
+    people who interact with many others (``PeopleToMeet.activity_slack``)."""
     half_life_days: float = 90.0
     baselines: tuple[str, ...] = LINK_BASELINES
     random_state: int = 0
@@ -111,7 +112,7 @@ def evaluate_people(
         notes=_notes(setup, options),
         settings={
             "k": options.k,
-            "capacity": options.capacity if options.capacity is not None else max(3, 2 * options.k),
+            "capacity": options.capacity if options.capacity is not None else _product_capacity(options),
             "half_life_days": options.half_life_days,
             "random_state": options.random_state,
             "resamples": options.resamples,
@@ -403,8 +404,13 @@ def people_targets(tables: Sequence[Table]) -> tuple[Target, ...]:
     return tuple(targets)
 
 
+def _product_capacity(options: PeopleOptions) -> str:
+    slack = PeopleToMeet().activity_slack
+    return f"max({max(3, 2 * options.k)}, {slack:g} x {options.k} x degree / mean degree)"
+
+
 def _notes(setup: _Setup, options: PeopleOptions) -> tuple[str, ...]:
-    capacity = options.capacity if options.capacity is not None else max(3, 2 * options.k)
+    capacity = options.capacity if options.capacity is not None else _product_capacity(options)
     return (
         f"Cut at {setup.cut.instant:%Y-%m-%d %H:%M} UTC ({setup.cut.how}; "
         f"{setup.cut.time_share:.0%} of the time span).",

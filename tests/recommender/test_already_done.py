@@ -71,3 +71,28 @@ def test_empty_projection_and_unfitted_use() -> None:
     empty = projection([])
     assert AlreadyDone(analyzer=terms).fit(empty).query("anything") == []
     assert PeopleToMeet().fit(empty).allocation_ == {}
+
+
+def test_scores_before_an_instant_ignore_later_posts_and_match_scores_at_the_end() -> None:
+    org = random_org(seed=3, people=40, posts=500)
+    index = AlreadyDone(analyzer=words).fit(org, as_of=day(400))
+    tokens = set(words("topic003 word0001 word0007"))
+    assert index.person_scores(tokens, before=day(400)) == pytest.approx(index.person_scores(tokens))
+    cut = sorted(p.created_at for p in org.posts)[len(org.posts) // 2]
+    early = index.person_scores(tokens, before=cut)
+    later_only = {p.author for p in org.posts} - {p.author for p in org.posts if p.created_at < cut}
+    later_only |= {who for p in org.posts if p.created_at >= cut for who in p.co_authors} - {
+        who for p in org.posts if p.created_at < cut for who in p.authors
+    }
+    assert early.sum() > 0
+    for person_id in later_only:
+        assert early[index.index_[person_id]] == 0.0
+
+
+def test_evidence_is_what_the_query_shows() -> None:
+    org = random_org(seed=4, people=40, posts=500)
+    index = AlreadyDone(analyzer=words).fit(org, as_of=day(400))
+    text = "topic003 word0001 word0007"
+    shown = index.query(text, viewer="p00003", k=5)
+    evidence = index.evidence(index.query_tokens(text), [m.person.id for m in shown], viewer="p00003")
+    assert shown and all(evidence[m.person.id] == m.evidence for m in shown)

@@ -58,6 +58,26 @@ def test_tie_model_ranks_the_ties_formed_next_above_other_candidates() -> None:
     assert auc > 0.7
 
 
+def test_team_link_features_count_whom_the_candidate_knows_in_the_persons_team() -> None:
+    org = closure_org()
+    features = build_features(org)
+    block = pair_block(features, team_rarity(features), np.arange(10), band_peak=3.0, half_life_days=90.0)
+    links = block.values[:, PAIR_FEATURES.index("team_links_candidate")]
+    share = block.values[:, PAIR_FEATURES.index("team_share_candidate")]
+    colleagues = features.colleagues.toarray()
+    for i, (r, c) in enumerate(zip(block.rows.tolist(), block.cols.tolist(), strict=True)):
+        team = features.team_of == features.team_of[r]
+        assert links[i] == pytest.approx(np.log1p(colleagues[c, team].sum()))
+        assert share[i] == pytest.approx(colleagues[c, team].sum() / team.sum())
+
+
+def test_tie_model_reports_the_typical_mutual_colleagues_of_new_ties() -> None:
+    features = build_features(closure_org())
+    model = TieModel().fit(features, team_rarity(features))
+    # In this organisation ties form in proportion to the cube of mutual colleagues, so they have several.
+    assert model.typical_mutual_ >= 2
+
+
 def test_pair_block_lists_only_pairs_with_a_reason() -> None:
     org = closure_org()
     features = build_features(org)
