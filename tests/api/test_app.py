@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import STATIC_DIR, create_app
+from api.engine import Engine
 from api.errors import ConfigurationError
 from api.problems import MEDIA_TYPE
+from api.settings import Settings
 from extractors.synthetic import PlantedMatch
+from graph.embedded import EmbeddedStore
+from graph.errors import StoreError, StoreUnavailable
 from tests.api.conftest import Imported
 
 
@@ -219,3 +224,24 @@ def test_opted_out_people_show_no_activity_and_are_never_suggested(client: TestC
     for person in sorted({p["id"] for p in imported.org.people} - opted_out)[:40]:
         suggested = client.get(f"/v1/people/{person}/suggestions").json()["suggestions"]
         assert not opted_out & {item["candidate"]["id"] for item in suggested}
+
+
+def test_a_deferred_engine_opens_its_store_on_first_use_and_retries_after_a_failure(tmp_path: Path) -> None:
+    attempts: list[int] = []
+
+    def opener() -> EmbeddedStore:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise StoreUnavailable("down")
+        return EmbeddedStore()
+
+    engine = Engine(opener=opener, settings=Settings(data_dir=tmp_path, spacy_model="none"))
+    assert attempts == []  # building it touches nothing
+    with pytest.raises(StoreUnavailable):
+        engine.check_store()
+    engine.check_store()
+    engine.check_store()
+    assert len(attempts) == 2  # opened once it worked, then kept
+    engine.close()
+    with pytest.raises(StoreError, match="closed"):
+        engine.check_store()
