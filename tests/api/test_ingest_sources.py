@@ -386,6 +386,8 @@ def _recommender_answers(store: GraphStore, data: DataSet) -> None:
 
 @pytest.mark.slow
 def test_a_newer_slack_export_adds_only_its_new_messages(tmp_path: Path) -> None:
+    if not SLACK.exists():
+        pytest.skip(f"shared data set {SLACK} is not on this machine")
     older = tmp_path / "older"
     shutil.copytree(SLACK, older)
     days = sorted(older.glob("general/*.json"))
