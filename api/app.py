@@ -18,6 +18,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.engine import Engine, neo4j_driver, open_store
 from api.problems import install_problems
+from api.routes_controls import router as controls_router
+from api.routes_mail import router as mail_router
+from api.routes_widget import router as widget_router
 from api.schemas import (
     AlreadyDonePublic,
     AlreadyDoneQuery,
@@ -167,6 +170,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problems(app)
     app.include_router(router)
+    app.include_router(controls_router)
+    app.include_router(mail_router)
+    app.include_router(widget_router)
     # CORS on the static files only: the Browser's `:play` and `:style` fetch them; the API itself stays same-origin.
     static = CORSMiddleware(
         StaticFiles(directory=STATIC_DIR), allow_origins=list(chosen.browser_origins), allow_methods=["GET"]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,15 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api import render
+from api.cli_controls import do_not_pair_app, feedback, person_app, policy_app, topics_app
+from api.cli_digest import digest
+from api.cli_support import AsJson, DataDir, clean_errors, engine_for, err, out, print_json, progress_bar, settings_for
+from api.cli_tokens import token_app
 from api.demo import take_tour
-from api.engine import Engine, check_settings, open_store
+from api.engine import check_settings
 from api.ingest import IngestReport, SourceReport, ingest_source
 from api.schemas import MatchPublic, StatsPublic, SuggestionPublic, SuggestionsPublic
-from api.settings import Settings, get_settings
 from extractors.identity import read_aliases
 from extractors.sources.registry import FORMATS, SourceOptions
 from extractors.synthetic import generate_organisation, write_canonical
-from graph.errors import WeaktieError
 
 app = typer.Typer(
     name="weaktie",
@@ -34,75 +33,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold settings with a password
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Data directory (default: WEAKTIE_DATA_DIR, else ~/.local/share/weaktie)."),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
-
-
-def _clean_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a WeaktieError into one line on stderr and exit code 1, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except WeaktieError as exc:
-            message = " ".join(str(exc).split())  # one line, however the message was built
-            typer.echo(f"weaktie: error: {message}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    settings = get_settings()
-    return settings.model_copy(update={"data_dir": data_dir}) if data_dir is not None else settings
-
-
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    # The Neo4j driver logs each retry as a warning, which Python would print: the one error line says it all.
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
-    store = open_store(settings)
-    try:
-        yield Engine(store, settings=settings)
-    finally:
-        store.close()
-
-
-@contextmanager
-def _progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr (so ``--json`` output stays clean), fed as ``progress(done, total)``."""
-    if not enabled:
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
 # -- commands ---------------------------------------------------------------------------------------------------
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def demo(
     people: Annotated[int, typer.Option(min=20, max=20_000, help="People in the generated organisation.")] = 300,
     posts: Annotated[int, typer.Option(min=100, max=500_000, help="Posts in the generated organisation.")] = 3000,
@@ -120,14 +55,14 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="weaktie-demo-") as tmp:
         source = Path(tmp) / "export"
         write_canonical(org, source)
-        settings = _settings(data_dir if data_dir is not None else Path(tmp) / "data")
-        with _engine(settings) as engine:
-            with _progress_bar("Importing the sample organisation", enabled=err.is_terminal) as bar:
+        settings = settings_for(data_dir if data_dir is not None else Path(tmp) / "data")
+        with engine_for(settings) as engine:
+            with progress_bar("Importing the sample organisation", enabled=err.is_terminal) as bar:
                 report = engine.ingest(source, progress=bar)
             with err.status("Fitting the recommenders…") if err.is_terminal else nullcontext():
                 tour = take_tour(engine, org.planted, record=record)
     if as_json:
-        _print_json(render.tour_dict(report, tour))
+        print_json(render.tour_dict(report, tour))
         return
     teams = len({person.get("team") for person in org.people})
     out.print(
@@ -146,7 +81,7 @@ def demo(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def ingest(
     paths: Annotated[
         list[Path],
@@ -189,7 +124,7 @@ def ingest(
     Already imported messages are skipped; malformed records are quarantined in a rejects file with their position
     and the reason; people are matched across sources by e-mail, login and full name.
     """
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     if keep_bodies is not None:
         settings = settings.model_copy(update={"keep_bodies": keep_bodies})
     options = SourceOptions(
@@ -203,7 +138,7 @@ def ingest(
     )
     overrides = read_aliases(aliases) if aliases is not None else None
     reports: list[SourceReport] = []
-    with _engine(settings) as engine:
+    with engine_for(settings) as engine:
         try:
             for path in paths:
                 with _phased_bar(path.name or str(path), enabled=err.is_terminal) as bar:
@@ -221,7 +156,7 @@ def ingest(
         finally:
             engine.refresh()
     if as_json:
-        _print_json({**render.report_dict(_total(reports)), "sources": [_source_dict(r) for r in reports]})
+        print_json({**render.report_dict(_total(reports)), "sources": [_source_dict(r) for r in reports]})
         return
     for report in reports:
         out.print(_source_table(report))
@@ -312,7 +247,7 @@ def _source_table(report: SourceReport) -> Table:
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def suggest(
     person: Annotated[str, typer.Argument(help="The person id to suggest introductions for.")],
     k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="How many (default: settings).")] = None,
@@ -321,12 +256,12 @@ def suggest(
     as_json: AsJson = False,
 ) -> None:
     """Whom PERSON should meet in other teams, and why."""
-    with _engine(_settings(data_dir)) as engine:
+    with engine_for(settings_for(data_dir)) as engine:
         found = engine.suggestions(person, k=k, record=record)
         me, teams = engine.person(person), engine.team_names()
     if as_json:
         result = SuggestionsPublic(person=person, suggestions=[SuggestionPublic.of(item) for item in found])
-        _print_json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json"))
         return
     if not found:
         out.print(f"No suggestions for {me.name} yet: they need some public posts or colleagues first.")
@@ -337,7 +272,7 @@ def suggest(
 
 
 @app.command("already-done")
-@_clean_errors
+@clean_errors
 def already_done(
     text: Annotated[str, typer.Argument(help="What you are working on or about to start.")],
     asker: Annotated[str | None, typer.Option("--asker", help="Your person id (flags cross-team matches).")] = None,
@@ -346,10 +281,10 @@ def already_done(
     as_json: AsJson = False,
 ) -> None:
     """Who has already done what TEXT describes, with the posts that show it."""
-    with _engine(_settings(data_dir)) as engine:
+    with engine_for(settings_for(data_dir)) as engine:
         found, teams = engine.already_done(text, asker=asker, k=k), engine.team_names()
     if as_json:
-        _print_json({"matches": [MatchPublic.of(match).model_dump(mode="json") for match in found]})
+        print_json({"matches": [MatchPublic.of(match).model_dump(mode="json") for match in found]})
         return
     if not found:
         out.print("Nobody seems to have done this yet (or their posts are not visible to you).")
@@ -358,19 +293,19 @@ def already_done(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def stats(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Nodes per label and relationships per type in the graph."""
-    with _engine(_settings(data_dir)) as engine:
+    with engine_for(settings_for(data_dir)) as engine:
         counts = StatsPublic.of(engine.stats())
     if as_json:
-        _print_json(counts.model_dump(mode="json"))
+        print_json(counts.model_dump(mode="json"))
         return
     out.print(render.stats_table(counts))
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
@@ -381,9 +316,18 @@ def serve(
 
     from api.app import create_app
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     check_settings(settings)  # a bad setting is one line here, not a traceback from the server's start-up
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+app.add_typer(token_app, name="token")
+app.add_typer(person_app, name="person")
+app.add_typer(topics_app, name="topics")
+app.add_typer(policy_app, name="policy")
+app.add_typer(do_not_pair_app, name="do-not-pair")
+app.command("feedback")(feedback)
+app.command("digest")(digest)
 
 
 def main() -> None:
@@ -395,7 +339,7 @@ def main() -> None:
 
 
 @app.command("eval")
-@_clean_errors
+@clean_errors
 def evaluate(
     path: Annotated[Path, typer.Argument(help="A data set: an importer's export, an edge list or a papers CSV.")],
     task: Annotated[str, typer.Option("--task", help="people (you should meet) or answerers (who can answer).")] = (
@@ -456,7 +400,7 @@ def evaluate(
         report = run_evaluation(path, request=request, progress=progress)
     written = write_chart(report, chart if chart is not None else Path(f"weaktie-eval-{task}.png"))
     if as_json:
-        _print_json({**report.as_dict(), "chart": str(written)})
+        print_json({**report.as_dict(), "chart": str(written)})
         return
     # Nine metrics with intervals do not fit 80 columns: a pipe or a file gets a wide page instead of wrapped cells.
     shown = out if out.is_terminal else Console(highlight=False, width=160)

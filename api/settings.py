@@ -53,6 +53,31 @@ class Settings(BaseSettings):
     browser_origins: tuple[str, ...] = ("http://localhost:7474", "http://127.0.0.1:7474")
     """Origins (the Neo4j Browser's) allowed to fetch ``/static`` across origins: the admin guide and style."""
 
+    # -- delivery and trust (issue 6) ----------------------------------------------------------------------------
+    auth: Literal["tokens", "off"] = "tokens"
+    """``tokens``: every /v1 endpoint but health needs a bearer token (``weaktie token issue``). ``off`` is for
+    local experiments only: anyone who can reach the port reads everything."""
+    cors_origins: tuple[str, ...] = ()
+    """Intranet origins allowed to call the API from a browser (the widget); none by default."""
+    max_body_bytes: int = Field(default=1_000_000, ge=1_024)
+    """Larger request bodies are refused with 413."""
+    rate_limit_per_minute: int = Field(default=120, ge=1)
+    """Requests per token (or per client address without one) per minute; bursts up to this many."""
+    secret_key: SecretStr | None = None
+    """Signs unsubscribe links. When unset, one is generated once and kept in ``<data_dir>/secret-key``."""
+    public_url: str = "http://localhost:8000"
+    """Where people reach this service: the base of links in e-mails."""
+    digest_enabled: bool = True
+    """The global switch for serendipity e-mails."""
+    mail_from: str = "weaktie <weaktie@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    min_group_size: int = Field(default=5, ge=1)
+    """Admin aggregates never show a group smaller than this."""
+
     @property
     def rejects_dir(self) -> Path:
         return self.data_dir / "rejects"

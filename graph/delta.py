@@ -16,7 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from graph.controls import DoNotPair, Feedback, Policy, TopicCorrection
 
 ExpertiseKind = Literal["knows", "asks"]
 EVERYONE: tuple[str, ...] = ()
@@ -110,6 +113,8 @@ class Expertise:
     evidence: tuple[str, ...]
     """Post ids, most recent first (a handful, not all)."""
     last_at: datetime
+    declared: bool = False
+    """Self-declared by the person (a ``TopicCorrection`` "add") with no evidence yet; never stored as such."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +139,28 @@ class GraphDelta:
     ties: tuple[Tie, ...] = ()
     expertise: tuple[Expertise, ...] = ()
     suggestions: tuple[SuggestionRecord, ...] = field(default=())
+    # What people and admins control (graph/controls.py): upserted like the rest, latest per key wins.
+    feedback: tuple[Feedback, ...] = ()
+    corrections: tuple[TopicCorrection, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    do_not_pair: tuple[DoNotPair, ...] = ()
 
     def __bool__(self) -> bool:
-        return any((self.people, self.teams, self.topics, self.posts, self.ties, self.expertise, self.suggestions))
+        return any(
+            (
+                self.people,
+                self.teams,
+                self.topics,
+                self.posts,
+                self.ties,
+                self.expertise,
+                self.suggestions,
+                self.feedback,
+                self.corrections,
+                self.policies,
+                self.do_not_pair,
+            )
+        )
 
 
 def decayed(value: float, since: datetime, until: datetime, *, half_life_days: float) -> float:

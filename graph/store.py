@@ -8,9 +8,11 @@ recommender fits on. Both backends pass ``tests/graph/test_store_contract.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from graph.controls import AccessToken, Controls, DigestRecord
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
 
 NODE_LABELS = ("Person", "Team", "Topic", "Post")
@@ -24,6 +26,9 @@ RELATIONSHIP_TYPES = (
     "KNOWS_ABOUT",
     "ASKS_ABOUT",
     "SUGGESTED",
+    "FEEDBACK",
+    "CORRECTS",
+    "DO_NOT_PAIR",
 )
 
 
@@ -61,6 +66,8 @@ class Projection:
     ties: tuple[Tie, ...]
     expertise: tuple[Expertise, ...]
     suggestions: tuple[SuggestionRecord, ...]
+    controls: Controls = field(default_factory=Controls)
+    """Feedback, topic corrections, policies and do-not-pair entries, as stored (not yet applied)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,5 +131,47 @@ class GraphStore(Protocol):
 
     def counts(self) -> GraphCounts:
         """Nodes per label and relationships per type (every label and type present, zero if none)."""
+
+    # -- controls (graph/controls.py) -------------------------------------------------------------------------
+    # Feedback, corrections, policies and do-not-pair entries are written with upsert() and read in
+    # projection().controls; the latest record per key wins (feedback per pair, correction per person and topic,
+    # policy per scope, do-not-pair per unordered pair).
+
+    def controls(self) -> Controls:
+        """All stored feedback, corrections, policies and do-not-pair entries (also in ``projection()``)."""
+
+    def remove_do_not_pair(self, a: str, b: str) -> bool:
+        """Drop a do-not-pair entry (either order); whether there was one."""
+
+    def save_token(self, token: AccessToken) -> None:
+        """Store a token, replacing one with the same id (revoking is saving it with ``revoked_at`` set)."""
+
+    def token(self, token_id: str) -> AccessToken:
+        """Raises :class:`graph.errors.NotFound` for an unknown id."""
+
+    def tokens(self) -> list[AccessToken]:
+        """Every token, revoked ones too, by id."""
+
+    def reserve_digest(self, person_id: str, period: str, *, at: datetime) -> bool:
+        """Atomically claim the digest of ``person_id`` for ``period``: True only for the first caller, ever.
+
+        Once reserved, a (person, period) can never be reserved again, even if sending crashed: at most once.
+        """
+
+    def mark_digest_sent(self, person_id: str, period: str, *, at: datetime) -> None:
+        """Record that the reserved digest went out. NotFound if it was never reserved."""
+
+    def digests(self, period: str | None = None) -> list[DigestRecord]:
+        """Digest records, of one period or all, by (period, person)."""
+
+    def forget_person(self, person_id: str, *, suppress: Iterable[str]) -> None:
+        """Erase a person: their node, posts they authored alone (co-authored posts lose them as co-author),
+        mentions of them, ties, expertise, suggestions to and of them, feedback, corrections, their person policy,
+        do-not-pair entries, tokens and digest records. Adds ``suppress`` (see ``graph.controls.suppression_keys``)
+        to the suppression list in the same write. NotFound for an unknown id.
+        """
+
+    def suppressed(self) -> frozenset[str]:
+        """The suppression list: hashed identifiers of forgotten people, which imports must drop."""
 
     def close(self) -> None: ...

@@ -1,0 +1,7 @@
+"""The intranet widget (``/widget.js``) and the demo intranet page (``/demo``): open, no token needed to load."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
