@@ -35,6 +35,7 @@ from api.schemas import (
 )
 from api.settings import Settings, get_settings
 from graph.neo4j_store import Neo4jStore
+from recommender.people import Mode
 
 STATIC_DIR = pathlib.Path(__file__).with_name("static")
 
@@ -85,13 +86,16 @@ def person_suggestions(
     engine: EngineDep,
     k: Annotated[int | None, Query(ge=1, le=50, description="How many; default WEAKTIE_SUGGESTIONS_K.")] = None,
     viewer: Viewer = None,
+    mode: Annotated[
+        Mode, Query(description="peer (weak ties), mentor, reverse (a junior strong where you are weak) or mutual.")
+    ] = "peer",
 ) -> SuggestionsPublic:
     """People from other teams ``person_id`` should meet, each with the reasons and evidence.
 
     Reading suggestions does not record them (reloading a page must not use up introductions);
     ``weaktie suggest --record`` and digests record what they actually show.
     """
-    found = engine.suggestions(person_id, k=k, viewer=viewer, record=False)
+    found = engine.suggestions(person_id, k=k, viewer=viewer, record=False, mode=mode)
     return SuggestionsPublic(person=person_id, suggestions=[SuggestionPublic.of(item) for item in found])
 
 

@@ -25,6 +25,7 @@ from api.schemas import MatchPublic, StatsPublic, SuggestionPublic, SuggestionsP
 from extractors.identity import read_aliases
 from extractors.sources.registry import FORMATS, SourceOptions
 from extractors.synthetic import generate_organisation, write_canonical
+from recommender.people import MODES
 
 app = typer.Typer(
     name="weaktie",
@@ -252,12 +253,17 @@ def suggest(
     person: Annotated[str, typer.Argument(help="The person id to suggest introductions for.")],
     k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="How many (default: settings).")] = None,
     record: Annotated[bool, typer.Option("--record", help="Record them as shown, so they are not repeated.")] = False,
+    mode: Annotated[
+        str, typer.Option(help="peer (weak ties), mentor, reverse (a junior strong where PERSON is weak) or mutual.")
+    ] = "peer",
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
     """Whom PERSON should meet in other teams, and why."""
+    if mode not in MODES:
+        raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
     with engine_for(settings_for(data_dir)) as engine:
-        found = engine.suggestions(person, k=k, record=record)
+        found = engine.suggestions(person, k=k, record=record, mode=mode)  # type: ignore[arg-type]
         me, teams = engine.person(person), engine.team_names()
     if as_json:
         result = SuggestionsPublic(person=person, suggestions=[SuggestionPublic.of(item) for item in found])

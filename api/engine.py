@@ -32,7 +32,7 @@ from graph.neo4j_store import Neo4jStore
 from graph.store import GraphCounts, GraphStore, Neighbourhood, Projection
 from recommender.already_done import AlreadyDone
 from recommender.explain import Match, Suggestion
-from recommender.people import PeopleToMeet
+from recommender.people import Mode, PeopleToMeet
 
 
 class InvalidQuery(ApiError):
@@ -241,7 +241,13 @@ class Engine:
         return Profile(replace(hood, recent_posts=visible), people)
 
     def suggestions(
-        self, person_id: str, *, k: int | None = None, viewer: str | None = None, record: bool = False
+        self,
+        person_id: str,
+        *,
+        k: int | None = None,
+        viewer: str | None = None,
+        record: bool = False,
+        mode: Mode = "peer",
     ) -> list[Suggestion]:
         """Whom ``person_id`` should meet and why; with ``record=True`` the suggestions are stored as shown."""
         self.store.person(person_id)  # a clear NotFound before any fitting
@@ -249,7 +255,7 @@ class Engine:
             self.store.person(viewer)
         with self._lock:
             model = self.people_model()
-            found = model.recommend(person_id, k=k or self.settings.suggestions_k, viewer=viewer)
+            found = model.recommend(person_id, k=k or self.settings.suggestions_k, viewer=viewer, mode=mode)
             if record and found:
                 self.store.upsert(GraphDelta(suggestions=model.records(found, at=self._clock())))
                 # Recorded suggestions change what may be suggested next; the text index is unaffected.

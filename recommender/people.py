@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Self
+from typing import Literal, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,6 +30,10 @@ from recommender.timeline import seconds
 
 NEWER_BY = 1e-3
 """Seconds by which evidence must be newer than a past suggestion's to count as new (absorbs float rounding)."""
+
+
+Mode = Literal["peer", "mentor", "reverse", "mutual"]
+MODES: tuple[Mode, ...] = ("peer", "mentor", "reverse", "mutual")
 
 
 class PeopleToMeet(BaseEstimator):
@@ -116,11 +120,18 @@ class PeopleToMeet(BaseEstimator):
         )
         return self
 
-    def recommend(self, person_id: str, *, k: int | None = None, viewer: str | None = None) -> list[Suggestion]:
+    def recommend(
+        self, person_id: str, *, k: int | None = None, viewer: str | None = None, mode: Mode = "peer"
+    ) -> list[Suggestion]:
         """Up to ``k`` suggestions for ``person_id``, best first, explained for ``viewer`` (default: the person).
 
+        ``mode``: ``peer`` (weak ties across teams), ``mentor``, ``reverse`` or ``mutual`` (see docs/recommender.md).
         Raises :class:`graph.errors.NotFound` for an unknown person or viewer. Opted-out people get none.
         """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if mode != "peer":
+            raise NotImplementedError(f"mode {mode!r} is being built")
         features = self._fitted()
         person = self._index(person_id)
         seen_by = features.people[self._index(viewer)] if viewer is not None else features.people[person]
