@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 
 .PHONY: demo test setup setup-dev system-deps bench lint clean
 
-# Debian packages the test suite needs: Java 17 and Maven run the real Neo4j server (scripts/neo4j-local).
-SYSTEM_PACKAGES := openjdk-17-jre-headless maven git
+# Debian packages the test suite needs: Java 17 and Maven run the real Neo4j server (scripts/neo4j-local);
+# Chromium runs the widget's browser tests (Playwright drives /usr/bin/chromium; chromium-driver is for Selenium).
+SYSTEM_PACKAGES := openjdk-17-jre-headless maven git chromium chromium-driver
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,8 @@ system-deps:
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn  >/dev/null || missing="$$missing maven"; \
 	command -v git  >/dev/null || missing="$$missing git"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \

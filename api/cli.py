@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from api.cli_tokens import token_app
 from api.demo import take_tour
 from api.engine import check_settings
 from api.ingest import IngestReport, SourceReport, ingest_source
+from api.routes_widget import prepare_demo
 from api.schemas import MatchPublic, StatsPublic, SuggestionPublic, SuggestionsPublic
 from extractors.identity import read_aliases
 from extractors.sources.registry import FORMATS, SourceOptions
@@ -315,6 +317,14 @@ def stats(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    demo_page: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Serve the generated organisation of `weaktie demo` (embedded store, temporary directory unless "
+            "--data-dir) with a demo intranet page at /demo showing the widget.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
@@ -323,8 +333,27 @@ def serve(
     from api.app import create_app
 
     settings = settings_for(data_dir)
-    check_settings(settings)  # a bad setting is one line here, not a traceback from the server's start-up
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if not demo_page:
+        check_settings(settings)  # a bad setting is one line here, not a traceback from the server's start-up
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    with tempfile.TemporaryDirectory(prefix="weaktie-serve-demo-") as tmp:
+        settings = settings.model_copy(
+            update={"store": "embedded", "data_dir": data_dir if data_dir is not None else Path(tmp) / "data"}
+        )
+        check_settings(settings)
+        with progress_bar("Importing the sample organisation", enabled=err.is_terminal) as bar:
+            # generate_organisation's defaults are those of `weaktie demo`: the same people and posts.
+            page = prepare_demo(generate_organisation(), settings, now=datetime.now(UTC), progress=bar)
+        app = create_app(settings)
+        app.state.demo_page = page
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # a wildcard is no URL
+        shown = f"[{shown}]" if ":" in shown else shown
+        out.print(
+            f"Demo intranet page: [bold]http://{shown}:{port}/demo[/] (signed in as {page.person}, "
+            "with a person token minted for this run)."
+        )
+        uvicorn.run(app, host=host, port=port)
 
 
 app.add_typer(token_app, name="token")

@@ -12,11 +12,14 @@ and answers ``/v1/health`` while Neo4j is down, and creates the schema once the 
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Literal
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -25,18 +28,97 @@ from api.errors import ApiError, ConfigurationError
 from api.ingest import IngestReport, Progress, ingest_directory
 from api.settings import Settings
 from extractors.topics import TopicAnalyzer
-from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Topic, can_see
+from graph.controls import (
+    CORRECTION_ACTIONS,
+    FEEDBACK_KINDS,
+    FREQUENCIES,
+    ORG_SCOPE,
+    Controls,
+    CorrectionAction,
+    DoNotPair,
+    EffectivePolicy,
+    Feedback,
+    FeedbackKind,
+    Frequency,
+    Policy,
+    TopicCorrection,
+    effective_policy,
+    person_scope,
+    suppression_keys,
+)
+from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, Topic, can_see
 from graph.embedded import EmbeddedStore
 from graph.errors import NotFound, StoreError
 from graph.neo4j_store import Neo4jStore
 from graph.store import GraphCounts, GraphStore, Neighbourhood, Projection
 from recommender.already_done import AlreadyDone
+from recommender.controls import apply_controls
 from recommender.explain import Match, Suggestion
 from recommender.people import Mode, PeopleToMeet
 
 
 class InvalidQuery(ApiError):
     """A question the engine cannot answer as asked (for example an empty text)."""
+
+
+ACTIVE_DAYS = 90
+"""The team report counts people who posted within this many days as active."""
+TOP_TOPICS = 5
+SMALLER_TEAMS = "smaller teams"
+NO_TEAM = "no team"
+UNSEEN_FEEDBACK: frozenset[FeedbackKind] = frozenset({"dismiss", "not_relevant"})
+"""Feedback after which the candidate is never suggested to that person again."""
+
+TopicStatus = Literal["inferred", "confirmed", "hidden", "self-declared"]
+STATUS_OF: dict[CorrectionAction, TopicStatus] = {"confirm": "confirmed", "hide": "hidden", "add": "self-declared"}
+"""The status of a topic the person spoke about and nothing was inferred on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stats(GraphCounts):
+    """Graph counts, all zero (``suppressed``) while the graph holds fewer than ``min_group_size`` people."""
+
+    suppressed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PersonTopic:
+    """One topic of a person as they see it in ``weaktie topics list``: what was inferred and what they said."""
+
+    topic: str
+    label: str
+    status: TopicStatus
+    kind: ExpertiseKind | None
+    """``knows`` or ``asks`` for inferred topics; ``None`` for a correction with no inferred expertise behind it."""
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    team: str | None
+    """The team id; ``None`` for people without a team and for the merged row of smaller teams."""
+    name: str
+    teams: int
+    """How many teams the row stands for (more than one only in the merged row)."""
+    people: int
+    active_people: int
+    """People who authored a post within :data:`ACTIVE_DAYS` days."""
+    posts: int
+    top_topics: tuple[str, ...]
+    """Topic labels, most frequent first, from posts whose authors allow inference and did not hide them."""
+    cross_team_ties: int
+    """Pairs of people tied across a team boundary with at least one of them in the row."""
+    merged: bool = False
+    """The row of teams too small to show alone (``team`` is then ``None``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TeamReport:
+    rows: tuple[TeamRow, ...]
+    left_out: int
+    """People in teams too small to show, even merged together."""
+    min_group_size: int
+    active_days: int = ACTIVE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +227,9 @@ class Engine:
         self._clock = clock
         # FastAPI runs plain endpoints in a thread pool: two first requests must not both fit.
         self._lock = threading.RLock()
+        self._stored: Projection | None = None
         self._projection: Projection | None = None
+        self._controls: Controls | None = None
         self._people: PeopleToMeet | None = None
         self._already_done: AlreadyDone | None = None
         self._analyzer: TopicAnalyzer | None = None
@@ -186,18 +270,130 @@ class Engine:
     def refresh(self) -> None:
         """Forget the fitted models; the next question refits them on the current graph."""
         with self._lock:
-            self._projection = None
-            self._people = None
-            self._already_done = None
+            self._forget_fitted()
             self._analyzer = None
+
+    def _forget_fitted(self) -> None:
+        # What a control changes: the projection and every model fitted on it, not the topic analyzer (the
+        # vocabulary is unchanged, and loading spaCy again would be slow).
+        self._stored = None
+        self._projection = None
+        self._controls = None
+        self._people = None
+        self._already_done = None
+
+    def _write(self, delta: GraphDelta) -> None:
+        with self._lock:
+            self.store.upsert(delta)
+            self._forget_fitted()
+
+    def feedback(self, person_id: str, candidate_id: str, kind: FeedbackKind) -> Feedback:
+        """Record what ``person_id`` said about the suggestion of ``candidate_id``; the latest word per pair counts.
+
+        ``dismiss`` and ``not_relevant`` mean the candidate is never suggested to them again.
+        """
+        if kind not in FEEDBACK_KINDS:
+            raise InvalidQuery(f"feedback kind must be one of {', '.join(FEEDBACK_KINDS)}, not {kind!r}")
+        if person_id == candidate_id:
+            raise InvalidQuery("feedback is about someone else's suggestion: person and candidate are the same")
+        self.store.person(person_id)
+        self.store.person(candidate_id)
+        record = Feedback(person=person_id, candidate=candidate_id, kind=kind, at=self._clock())
+        self._write(GraphDelta(feedback=(record,)))
+        return record
+
+    def correct_topic(self, person_id: str, topic: str, action: CorrectionAction) -> TopicCorrection:
+        """A person's own word on one of their topics (by id or label): confirm, hide, or add a new one.
+
+        Only ``add`` accepts a topic nobody has written about yet; it is stored under its normalised key.
+        """
+        if action not in CORRECTION_ACTIONS:
+            raise InvalidQuery(f"topic action must be one of {', '.join(CORRECTION_ACTIONS)}, not {action!r}")
+        self.store.person(person_id)
+        try:
+            key = self._topic(topic).id
+        except NotFound:
+            key = topic_key(topic)
+            # Confirm and hide need a topic that exists: in the vocabulary, or added by this person before.
+            known = {item.id for item in self.store.topics()} | set(self._corrections_of(person_id))
+            if action != "add" and key not in known:
+                raise
+            if not key:
+                raise InvalidQuery("the topic to add is empty; name it in a word or two") from None
+        record = TopicCorrection(person=person_id, topic=key, action=action, at=self._clock())
+        self._write(GraphDelta(corrections=(record,)))
+        return record
+
+    def set_policy(
+        self,
+        scope: str,
+        *,
+        suggest: bool | None = None,
+        infer: bool | None = None,
+        digest: Frequency | None = None,
+    ) -> Policy:
+        """Change what is said at ``scope`` (``org``, ``team:<id>``, ``person:<id>``); ``None`` keeps what was."""
+        if digest is not None and digest not in FREQUENCIES:
+            raise InvalidQuery(f"digest must be one of {', '.join(FREQUENCIES)}, not {digest!r}")
+        self._check_scope(scope)
+        stored = self.policy_at(scope) or Policy(scope=scope)
+        policy = Policy(
+            scope=scope,
+            suggest=stored.suggest if suggest is None else suggest,
+            infer=stored.infer if infer is None else infer,
+            digest=stored.digest if digest is None else digest,
+            updated_at=self._clock(),
+        )
+        self._write(GraphDelta(policies=(policy,)))
+        return policy
+
+    def do_not_pair(self, a: str, b: str) -> DoNotPair:
+        """Never suggest ``a`` and ``b`` to each other, in either direction."""
+        if a == b:
+            raise InvalidQuery("a do-not-pair entry needs two different people")
+        self.store.person(a)
+        self.store.person(b)
+        record = DoNotPair(a=a, b=b, at=self._clock())
+        self._write(GraphDelta(do_not_pair=(record,)))
+        return record
+
+    def remove_do_not_pair(self, a: str, b: str) -> bool:
+        """Drop the entry for ``a`` and ``b`` (either order); whether there was one."""
+        with self._lock:
+            removed = self.store.remove_do_not_pair(a, b)
+            self._forget_fitted()
+        return removed
+
+    def forget_person(self, person_id: str) -> None:
+        """Erase everything held about a person and keep them from coming back with a later import."""
+        person = self.store.person(person_id)
+        with self._lock:
+            self.store.forget_person(person_id, suppress=suppression_keys(person))
+            # Their words may have been in the analyzer's vocabulary and in every fitted model: refit all of it.
+            self.refresh()
 
     # -- fitted state -------------------------------------------------------------------------------------------
 
+    def stored_projection(self) -> Projection:
+        """The graph as stored, before people's and admins' controls are applied (exports and reports)."""
+        with self._lock:
+            if self._stored is None:
+                self._stored = self.store.projection()
+            return self._stored
+
     def projection(self) -> Projection:
+        """The graph the recommenders may see: the stored one with every control applied."""
         with self._lock:
             if self._projection is None:
-                self._projection = self.store.projection()
+                self._projection = apply_controls(self.stored_projection())
             return self._projection
+
+    def controls(self) -> Controls:
+        """Feedback, corrections, policies and do-not-pair entries, read once per refresh."""
+        with self._lock:
+            if self._controls is None:
+                self._controls = self._stored.controls if self._stored is not None else self.store.controls()
+            return self._controls
 
     def people_model(self) -> PeopleToMeet:
         with self._lock:
@@ -229,16 +425,43 @@ class Engine:
     # -- questions ----------------------------------------------------------------------------------------------
 
     def profile(self, person_id: str, *, viewer: str | None = None, limit: int = 10) -> Profile:
-        """A person, their team, strongest ties, topics and the recent posts ``viewer`` may see."""
-        hood = self.store.neighbourhood(person_id, limit=limit)
-        if hood.person.opted_out:
-            # Opted-out people keep a directory entry but none of their activity is shown.
-            return Profile(replace(hood, ties=(), knows=(), asks=(), recent_posts=()))
+        """A person, their team, strongest ties, topics and the recent posts ``viewer`` may see.
+
+        Hidden topics never show; inferred topics show only while the person allows inference, and only with
+        evidence ``viewer`` may see; topics the person added show as self-declared until evidence appears.
+        """
+        person = self.store.person(person_id)
         reader = self._viewer(viewer)
+        if person.opted_out:
+            # Opted-out people keep a directory entry but none of their activity is shown.
+            hood = self.store.neighbourhood(person_id, limit=0)
+            return Profile(replace(hood, ties=(), knows=(), asks=(), recent_posts=()))
+        said = self._corrections_of(person_id)
+        hidden = {topic for topic, action in said.items() if action == "hide"}
+        hood = self.store.neighbourhood(person_id, limit=limit + len(hidden))
+        infer = self._policy(person).infer
+        knows = self._shown_expertise(hood.knows, hidden, reader, infer=infer)
+        asks = self._shown_expertise(hood.asks, hidden, reader, infer=infer)
+        said_known = self._declared_topics(person_id)
+        # Without consent to inference nothing inferred is shown, so whatever they said stands on its own.
+        inferred = self.store.expertise_for((person_id, t, "knows") for t, _ in said_known) if infer else {}
+        declared = tuple(
+            Expertise(person=person_id, topic=topic, kind="knows", score=0.0, evidence=(), last_at=at, declared=True)
+            for topic, at in said_known
+            if (person_id, topic, "knows") not in inferred
+        )
         visible = tuple(post for post in hood.recent_posts if can_see(post, reader))
-        partners = {other for tie in hood.ties for other in (tie.source, tie.target) if other != person_id}
+        ties = hood.ties[:limit]
+        partners = {other for tie in ties for other in (tie.source, tie.target) if other != person_id}
         people = {other: self.store.person(other) for other in sorted(partners)}
-        return Profile(replace(hood, recent_posts=visible), people)
+        shown = replace(
+            hood,
+            ties=ties,
+            knows=(*declared, *knows)[:limit],  # their own word first
+            asks=asks[:limit],
+            recent_posts=visible[:limit],
+        )
+        return Profile(shown, people)
 
     def suggestions(
         self,
@@ -249,16 +472,25 @@ class Engine:
         record: bool = False,
         mode: Mode = "peer",
     ) -> list[Suggestion]:
-        """Whom ``person_id`` should meet and why; with ``record=True`` the suggestions are stored as shown."""
-        self.store.person(person_id)  # a clear NotFound before any fitting
+        """Whom ``person_id`` should meet and why; with ``record=True`` the suggestions are stored as shown.
+
+        Whoever opted out of suggestions gets none and is suggested to nobody; do-not-pair entries and dismissed
+        candidates are never suggested. (The recommender applies the same controls when it fits; this is the last
+        check before anything is shown.)
+        """
+        person = self.store.person(person_id)  # a clear NotFound before any fitting
         if viewer is not None:
             self.store.person(viewer)
+        if not self._policy(person).suggest:
+            return []
         with self._lock:
             model = self.people_model()
             found = model.recommend(person_id, k=k or self.settings.suggestions_k, viewer=viewer, mode=mode)
+            found = [item for item in found if self._may_suggest(person_id, item.candidate)]
             if record and found:
                 self.store.upsert(GraphDelta(suggestions=model.records(found, at=self._clock())))
                 # Recorded suggestions change what may be suggested next; the text index is unaffected.
+                self._stored = None
                 self._projection = None
                 self._people = None
         return found
@@ -266,7 +498,10 @@ class Engine:
     def already_done(
         self, text: str, *, asker: str | None = None, viewer: str | None = None, k: int = 5
     ) -> list[Match]:
-        """Who already did what ``text`` describes. The asker is also the viewer unless another one is given."""
+        """Who already did what ``text`` describes. The asker is also the viewer unless another one is given.
+
+        People who opted out of suggestions or of inference are never matched: a match is both.
+        """
         if not text.strip():
             raise InvalidQuery("the text to match is empty; describe what you are working on in a sentence or two")
         if asker is not None:
@@ -276,20 +511,115 @@ class Engine:
             self.store.person(viewer)
         # Under the lock: the query runs the spaCy analyzer, whose shared vocabulary is not thread-safe.
         with self._lock:
-            return self.already_done_model().query(text, asker=asker, viewer=viewer, k=k)
+            found = self.already_done_model().query(text, asker=asker, viewer=viewer, k=k)
+        return [match for match in found if self._matchable(match.person)]
 
-    def topic_people(self, topic: str, *, kind: ExpertiseKind = "knows", limit: int = 10) -> TopicExperts:
-        """The people who know (or ask) most about a topic, given by id or by label."""
+    def topic_people(
+        self, topic: str, *, kind: ExpertiseKind = "knows", limit: int = 10, viewer: str | None = None
+    ) -> TopicExperts:
+        """The people who know (or ask) most about a topic, given by id or by label.
+
+        Left out: people who opted out of suggestions or inference, or hid the topic. Evidence lists only posts
+        ``viewer`` (default: an anonymous reader) may see, and someone with no such evidence is left out too.
+        """
         found = self._topic(topic)
+        reader = self._viewer(viewer)
+        hidden = {
+            item.person for item in self.controls().corrections if item.topic == found.id and item.action == "hide"
+        }
+        # Asked for more than shown: some of the strongest may be left out below.
+        stored = self.store.topic_people(found.id, kind=kind, limit=limit * 3 + len(hidden))
+        visible = self._visible_posts((post for item in stored for post in item.evidence), reader)
         experts = []
-        for item in self.store.topic_people(found.id, kind=kind, limit=limit):
+        for item in stored:
             person = self.store.person(item.person)
-            if not person.opted_out:
-                experts.append((person, item))
+            evidence = tuple(post for post in item.evidence if post in visible)
+            if item.person in hidden or not evidence or not self._matchable(person):
+                continue
+            experts.append((person, replace(item, evidence=evidence)))
+            if len(experts) == limit:
+                break
         return TopicExperts(topic=found, kind=kind, experts=tuple(experts))
 
-    def stats(self) -> GraphCounts:
-        return self.store.counts()
+    def stats(self) -> Stats:
+        """Nodes per label and relationships per type; all zero while fewer than ``min_group_size`` people are in the
+        graph, since every count would then describe a group that small."""
+        counts = self.store.counts()
+        people = counts.nodes.get("Person", 0)
+        if 0 < people < self.settings.min_group_size:
+            return Stats(
+                nodes=dict.fromkeys(counts.nodes, 0),
+                relationships=dict.fromkeys(counts.relationships, 0),
+                suppressed=True,
+            )
+        return Stats(nodes=counts.nodes, relationships=counts.relationships)
+
+    def preferences(self, person_id: str) -> EffectivePolicy:
+        """What applies to a person: their own policy over their team's over the organisation's."""
+        return self._policy(self.store.person(person_id))
+
+    def policy_at(self, scope: str) -> Policy | None:
+        """What is said at exactly ``scope``, or ``None``."""
+        return self.controls().policy_map().get(scope)
+
+    def do_not_pair_entries(self) -> tuple[DoNotPair, ...]:
+        return tuple(sorted(self.controls().do_not_pair, key=lambda entry: (entry.a, entry.b)))
+
+    def person_topics(self, person_id: str) -> list[PersonTopic]:
+        """Each topic of a person with its status: inferred, confirmed, hidden, or self-declared (added)."""
+        self.store.person(person_id)
+        said = self._corrections_of(person_id)
+        labels = {topic.id: topic.label for topic in self.store.topics()}
+        found: dict[str, PersonTopic] = {}
+        for item in sorted(self.stored_projection().expertise, key=lambda e: -e.score):
+            if item.person != person_id or item.topic in found:
+                continue
+            action = said.get(item.topic)
+            # Once evidence backs an added topic, the person's word and the evidence agree: it is confirmed.
+            status: TopicStatus = "inferred" if action is None else "hidden" if action == "hide" else "confirmed"
+            found[item.topic] = PersonTopic(
+                item.topic, labels.get(item.topic, item.topic), status, item.kind, float(item.score)
+            )
+        for topic, action in sorted(said.items()):
+            if topic not in found:
+                found[topic] = PersonTopic(topic, labels.get(topic, topic), STATUS_OF[action], None, 0.0)
+        return list(found.values())
+
+    def export_person(self, person_id: str) -> dict[str, Any]:
+        """Everything held about a person, as JSON-ready data: what they may ask to see (never token secrets or
+        digests, never whole message bodies)."""
+        person = self.store.person(person_id)
+        with self._lock:
+            stored = self.stored_projection()
+            controls = self.controls()
+        tokens = [token for token in self.store.tokens() if token.person == person_id]
+        digests = [record for record in self.store.digests() if record.person == person_id]
+        return export_data(
+            person,
+            stored,
+            controls,
+            tokens=tokens,
+            digests=digests,
+            effective=self._policy(person),
+            exported_at=self._clock(),
+        )
+
+    def team_report(self) -> TeamReport:
+        """Per team: people, active people, posts, top topics and cross-team ties; no row stands for fewer than
+        ``min_group_size`` people (small teams are merged, or left out and counted)."""
+        with self._lock:
+            stored = self.stored_projection()
+            controls = self.controls()
+        policies = controls.policy_map()
+        no_inference = {person.id for person in stored.people if not effective_policy(person, policies).infer}
+        hidden = {(item.person, item.topic) for item in controls.corrections if item.action == "hide"}
+        return team_report(
+            stored,
+            since=self._clock() - timedelta(days=ACTIVE_DAYS),
+            min_group_size=self.settings.min_group_size,
+            no_inference=no_inference,
+            hidden=hidden,
+        )
 
     def person(self, person_id: str) -> Person:
         return self.store.person(person_id)
@@ -315,3 +645,234 @@ class Engine:
                 if matches(topic):
                     return topic
         raise NotFound("topic", key)
+
+    def _policy(self, person: Person) -> EffectivePolicy:
+        return effective_policy(person, self.controls().policy_map())
+
+    def _corrections_of(self, person_id: str) -> dict[str, CorrectionAction]:
+        """Topic id → the person's latest word on it."""
+        latest: dict[str, TopicCorrection] = {}
+        for item in self.controls().corrections:
+            if item.person == person_id and (item.topic not in latest or latest[item.topic].at <= item.at):
+                latest[item.topic] = item
+        return {topic: item.action for topic, item in latest.items()}
+
+    def _declared_topics(self, person_id: str) -> list[tuple[str, datetime]]:
+        """Topics the person added or confirmed, with when; they show as self-declared while nothing backs them."""
+        latest = self._corrections_of(person_id)
+        return sorted(
+            (item.topic, item.at)
+            for item in self.controls().corrections
+            if item.person == person_id and item.action != "hide" and latest.get(item.topic) == item.action
+        )
+
+    def _shown_expertise(
+        self, items: Iterable[Expertise], hidden: set[str], reader: Person | None, *, infer: bool
+    ) -> tuple[Expertise, ...]:
+        """Expertise a profile may show: not hidden, inferred only with consent, and with evidence the reader sees.
+
+        A topic whose every evidence post is closed to the reader is left out: naming it would tell them what the
+        closed posts are about.
+        """
+        if not infer:
+            return ()
+        kept = [item for item in items if item.topic not in hidden]
+        visible = self._visible_posts((post for item in kept for post in item.evidence), reader)
+        shown = []
+        for item in kept:
+            evidence = tuple(post for post in item.evidence if post in visible)
+            if evidence:
+                shown.append(replace(item, evidence=evidence))
+        return tuple(shown)
+
+    def _visible_posts(self, ids: Iterable[str], reader: Person | None) -> set[str]:
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        return {post_id for post_id, post in self.store.posts_by_id(wanted).items() if can_see(post, reader)}
+
+    def _may_suggest(self, person_id: str, candidate: Person) -> bool:
+        controls = self.controls()
+        if not self._policy(candidate).suggest:
+            return False
+        pair = {person_id, candidate.id}
+        if any({entry.a, entry.b} == pair for entry in controls.do_not_pair):
+            return False
+        return not any(
+            item.person == person_id and item.candidate == candidate.id and item.kind in UNSEEN_FEEDBACK
+            for item in controls.feedback
+        )
+
+    def _matchable(self, person: Person) -> bool:
+        policy = self._policy(person)
+        return policy.suggest and policy.infer
+
+    def _check_scope(self, scope: str) -> None:
+        kind, _, key = scope.partition(":")
+        if scope == ORG_SCOPE:
+            return
+        if kind == "person" and key:
+            self.store.person(key)
+            return
+        if kind == "team" and key:
+            if key not in {person.team for person in self.store.people()}:
+                raise NotFound("team", key)
+            return
+        raise InvalidQuery(f"a policy scope is 'org', 'team:<id>' or 'person:<id>', not {scope!r}")
+
+
+def topic_key(text: str) -> str:
+    """The normalised key of a topic someone names: lower case, single spaces."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def export_data(
+    person: Person,
+    stored: Projection,
+    controls: Controls,
+    *,
+    tokens: Iterable[Any],
+    digests: Iterable[Any],
+    effective: EffectivePolicy,
+    exported_at: datetime,
+) -> dict[str, Any]:
+    """Everything ``stored`` holds about ``person`` as plain JSON data.
+
+    Records written by others about the person keep only what concerns the person: feedback others gave on them
+    is listed without who gave it.
+    """
+    me = person.id
+    team = next((team for team in stored.teams if team.id == person.team), None)
+    posts = [post for post in stored.posts if me in post.authors]
+    mentioned = [
+        post.id for post in stored.posts if me in post.mentions and me not in post.authors and can_see(post, person)
+    ]
+    own_policy = controls.policy_map().get(person_scope(me))
+    return {
+        "exported_at": _iso(exported_at),
+        "person": _record(person),
+        "team": _record(team) if team is not None else None,
+        "posts": [_post_data(post) for post in sorted(posts, key=lambda post: (post.created_at, post.id))],
+        "mentioned_in": sorted(mentioned),
+        "ties": [_record(tie) for tie in stored.ties if me in (tie.source, tie.target)],
+        "expertise": [_record(item) for item in stored.expertise if item.person == me],
+        "suggestions_to": [_record(item) for item in stored.suggestions if item.person == me],
+        "suggestions_of": [_record(item) for item in stored.suggestions if item.candidate == me],
+        "feedback_given": [_record(item) for item in controls.feedback if item.person == me],
+        "feedback_received": [
+            {"kind": item.kind, "at": _iso(item.at)} for item in controls.feedback if item.candidate == me
+        ],
+        "corrections": [_record(item) for item in controls.corrections if item.person == me],
+        "policy": {
+            "effective": _record(effective),
+            "own": _record(own_policy) if own_policy is not None else None,
+        },
+        "do_not_pair": [_record(entry) for entry in controls.do_not_pair if me in (entry.a, entry.b)],
+        "tokens": [
+            {
+                "id": token.id,
+                "scope": token.scope,
+                "created_at": _iso(token.created_at),
+                "revoked_at": _iso(token.revoked_at),
+            }
+            for token in tokens
+        ],
+        "digests": [_record(record) for record in digests],
+    }
+
+
+def _post_data(post: Post) -> dict[str, Any]:
+    # As stored, but never the full body (kept only by deployments that ask for it) nor the matching terms.
+    data = _record(post)
+    data.pop("text", None)
+    data.pop("terms", None)
+    return data
+
+
+def _record(record: Any) -> dict[str, Any]:
+    return {name: _plain(getattr(record, name)) for name in record.__dataclass_fields__}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def team_report(
+    stored: Projection,
+    *,
+    since: datetime,
+    min_group_size: int,
+    no_inference: set[str] | frozenset[str] = frozenset(),
+    hidden: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+) -> TeamReport:
+    """Aggregate ``stored`` per team. Teams of fewer than ``min_group_size`` people are merged into one row of
+    smaller teams when that row is large enough, and otherwise left out (their people counted in ``left_out``).
+
+    Topics come only from posts whose author allows inference, and never a topic its author hid.
+    """
+    team_of = {person.id: person.team for person in stored.people}
+    names = {team.id: team.name for team in stored.teams}
+    members: dict[str | None, list[str]] = {}
+    for person in stored.people:
+        members.setdefault(person.team, []).append(person.id)
+    large = sorted((team for team, people in members.items() if len(people) >= min_group_size), key=_team_order)
+    small = sorted((team for team, people in members.items() if len(people) < min_group_size), key=_team_order)
+    groups: list[tuple[str | None, str, list[str | None], bool]] = [
+        (team, NO_TEAM if team is None else names.get(team, team), [team], False) for team in large
+    ]
+    left_out = 0
+    if small:
+        in_small = sum(len(members[team]) for team in small)
+        if in_small >= min_group_size:
+            groups.append((None, SMALLER_TEAMS, small, True))
+        else:
+            left_out = in_small
+    # One pass over posts and ties, each credited to the row of its people.
+    row_of = {person: row for row, group in enumerate(groups) for key in group[2] for person in members[key]}
+    posts = [0] * len(groups)
+    active: list[set[str]] = [set() for _ in groups]
+    topics: list[Counter[str]] = [Counter() for _ in groups]
+    for post in stored.posts:
+        row = row_of.get(post.author)
+        if row is None:
+            continue
+        posts[row] += 1
+        if post.created_at >= since:
+            active[row].add(post.author)
+        if post.author not in no_inference:
+            topics[row].update(topic for topic in post.topics if (post.author, topic) not in hidden)
+    pairs: list[set[frozenset[str]]] = [set() for _ in groups]
+    for tie in stored.ties:
+        if tie.source not in team_of or tie.target not in team_of or team_of[tie.source] == team_of[tie.target]:
+            continue
+        for end in (tie.source, tie.target):
+            if end in row_of:
+                pairs[row_of[end]].add(frozenset((tie.source, tie.target)))
+    labels = {topic.id: topic.label for topic in stored.topics}
+    rows = tuple(
+        TeamRow(
+            team=team,
+            name=name,
+            teams=len(teams),
+            people=sum(len(members[key]) for key in teams),
+            active_people=len(active[row]),
+            posts=posts[row],
+            top_topics=tuple(labels.get(topic, topic) for topic, _ in topics[row].most_common(TOP_TOPICS)),
+            cross_team_ties=len(pairs[row]),
+            merged=merged,
+        )
+        for row, (team, name, teams, merged) in enumerate(groups)
+    )
+    return TeamReport(rows=rows, left_out=left_out, min_group_size=min_group_size)
+
+
+def _team_order(team: str | None) -> tuple[bool, str]:
+    return (team is None, team or "")

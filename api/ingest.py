@@ -6,19 +6,20 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from api.settings import Settings
 from api.watermarks import read_watermarks, write_watermarks
-from extractors.canonical import CanonicalBatch, Reject, read_canonical, write_rejects
+from extractors.canonical import CanonicalBatch, PostRecord, Reject, read_canonical, write_rejects
 from extractors.extract import ExtractOptions, KnownState, extract
 from extractors.identity import ResolutionReport, resolve
 from extractors.merge import merge_with_stored
 from extractors.sources.common import DEFAULT_LIMITS, ArchiveLimits
 from extractors.sources.registry import SourceOptions, detect_format, read_source, source_key
 from extractors.topics import TopicAnalyzer
+from graph.controls import is_suppressed
 from graph.delta import Person
 from graph.store import GraphStore
 
@@ -45,6 +46,8 @@ class IngestReport:
     """The JSONL file listing each rejected record, or ``None`` when nothing was rejected."""
     elapsed: float
     """Wall-clock seconds."""
+    suppressed: int = 0
+    """Records dropped because they are about a forgotten person (people records and posts they authored)."""
 
     @property
     def imported(self) -> int:
@@ -77,6 +80,7 @@ def ingest_batch(
 ) -> IngestReport:
     """Extract ``batch``, merge it with what ``store`` holds and upsert it once; posts already stored are skipped."""
     started = time.perf_counter() if started is None else started
+    batch, suppressed = drop_suppressed(batch, store.suppressed())
     known = known_state(batch, store, people=known_people)
     options = ExtractOptions(
         half_life_days=settings.half_life_days,
@@ -109,7 +113,54 @@ def ingest_batch(
         topics_learned=sum(1 for topic in merged.topics if topic.id not in known_topic_ids),
         rejects_path=rejects_path,
         elapsed=time.perf_counter() - started,
+        suppressed=suppressed,
     )
+
+
+def drop_suppressed(batch: CanonicalBatch, suppressed: frozenset[str]) -> tuple[CanonicalBatch, int]:
+    """``batch`` without forgotten people: their records and posts go, and they leave co-authors, mentions and
+    audiences of the posts that stay. Returns the batch and how many records were dropped.
+
+    People are matched on their records (id, e-mail, handles); posts on their author's raw id or e-mail, so a post
+    is dropped even when the export no longer lists its author.
+    """
+    if not suppressed:
+        return batch, 0
+    gone = {person.id for person in batch.people if is_suppressed(person, suppressed)}
+    people = tuple(person for person in batch.people if person.id not in gone)
+
+    seen: dict[tuple[str, bool], bool] = {}
+
+    def forgotten(value: str, *, handle: bool = False) -> bool:
+        # Hashing every author of a large export again and again would dominate: each value is checked once.
+        key = (value, handle)
+        if key not in seen:
+            email = value if "@" in value else None
+            probe = Person(id=value, name="", email=email, handles=(value,) if handle else ())
+            seen[key] = value in gone or is_suppressed(probe, suppressed)
+        return seen[key]
+
+    posts: list[PostRecord] = []
+    for record in batch.posts:
+        if forgotten(record.author):
+            continue
+        posts.append(_without(record, forgotten))
+    dropped = len(batch.people) - len(people) + len(batch.posts) - len(posts)
+    if not dropped and all(kept is record for kept, record in zip(posts, batch.posts, strict=True)):
+        return batch, 0
+    return replace(batch, people=people, posts=tuple(posts)), dropped
+
+
+def _without(record: PostRecord, forgotten: Callable[..., bool]) -> PostRecord:
+    co_authors = tuple(c for c in record.co_authors if not forgotten(c))
+    mentions = tuple(m for m in record.mentions if not forgotten(m, handle=True))
+    audience = tuple(a for a in record.audience if not forgotten(a))
+    if record.audience and not audience:
+        # An emptied audience would make a restricted post public: it stays restricted, to its author.
+        audience = (record.author,)
+    if (co_authors, mentions, audience) == (record.co_authors, record.mentions, record.audience):
+        return record
+    return replace(record, co_authors=co_authors, mentions=mentions, audience=audience)
 
 
 @dataclass(frozen=True, slots=True)

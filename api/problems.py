@@ -11,7 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.auth import Forbidden
 from api.errors import ApiError, ConfigurationError
+from api.schemas import ProblemPublic
+from api.tokens import Unauthorized
 from graph.errors import NotFound, StoreError, StoreUnavailable, WeaktieError
 
 MEDIA_TYPE = "application/problem+json"
@@ -23,13 +26,40 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "store-unavailable": ("Store unavailable", "The graph store cannot be reached; retry after Retry-After seconds."),
     "store-error": ("Store error", "The graph store failed to answer; the server log has the details."),
     "configuration-error": ("Configuration error", "The server's settings are invalid; the server log says which."),
+    "unauthorized": (
+        "Unauthorized",
+        "The request needs a valid API token: send `Authorization: Bearer <token>` (`weaktie token issue`).",
+    ),
+    "forbidden": ("Forbidden", "The token is valid but its scope, or the person it acts for, does not allow this."),
+    "body-too-large": (
+        "Body too large",
+        "The request body is larger than the server accepts (WEAKTIE_MAX_BODY_BYTES).",
+    ),
+    "rate-limited": (
+        "Too many requests",
+        "Too many requests for this token or address; retry after Retry-After seconds.",
+    ),
 }
 """Slug → (title, description). A problem's ``type`` is ``/problems/<slug>``, which serves the description."""
+
+RESPONSE_DESCRIPTIONS: dict[int, str] = {
+    400: "The request cannot be answered as asked",
+    401: "No valid API token (missing, unknown or revoked)",
+    403: "The token may not do this",
+    404: "Unknown person or topic",
+    413: "Request body too large",
+    422: "Invalid parameters",
+    429: "Too many requests; see Retry-After",
+    503: "Store unavailable",
+}
+"""How the OpenAPI schema describes each problem status (see :func:`problem_responses`)."""
 
 log = logging.getLogger("weaktie.api")
 
 STORE_NAMES: dict[str, str] = {"neo4j": "Neo4j graph", "embedded": "embedded graph"}
 RETRY_AFTER_SECONDS = 30
+AUTHENTICATE = 'Bearer realm="weaktie"'
+"""The ``WWW-Authenticate`` challenge of every 401 (RFC 6750)."""
 
 
 def problem(
@@ -42,15 +72,32 @@ def problem(
     **extensions: Any,
 ) -> JSONResponse:
     """One problem+json response; without a slug the type is ``about:blank`` and the title the status phrase."""
-    body: dict[str, Any] = {
+    body = problem_document(status, detail=detail, instance=request.url.path, slug=slug, **extensions)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_document(status: int, *, detail: str, instance: str, slug: str | None = None, **extensions: Any) -> dict:
+    """The problem+json body itself, for the ASGI middlewares that answer before FastAPI is reached."""
+    return {
         "type": f"/problems/{slug}" if slug else "about:blank",
         "title": PROBLEM_TYPES[slug][0] if slug else HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         **extensions,
     }
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting problem+json answers with these statuses (for a router or a route)."""
+    return {
+        status: {
+            "model": ProblemPublic,
+            "content": {MEDIA_TYPE: {}},
+            "description": RESPONSE_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+        }
+        for status in statuses
+    }
 
 
 async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
@@ -81,6 +128,14 @@ async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
 async def _configuration_error(request: Request, exc: ConfigurationError) -> JSONResponse:
     log.error("configuration error: %s", exc)
     return problem(request, 500, slug="configuration-error", detail="The server is misconfigured; see the server log.")
+
+
+async def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+    return problem(request, 401, slug="unauthorized", detail=str(exc), headers={"WWW-Authenticate": AUTHENTICATE})
+
+
+async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+    return problem(request, 403, slug="forbidden", detail=str(exc))
 
 
 async def _bad_request(request: Request, exc: WeaktieError) -> JSONResponse:
@@ -122,6 +177,8 @@ def install_problems(app: FastAPI) -> None:
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(ConfigurationError, _configuration_error)
+    app.add_exception_handler(Unauthorized, _unauthorized)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ApiError, _bad_request)
     app.add_exception_handler(WeaktieError, _bad_request)
     app.add_exception_handler(RequestValidationError, _validation)

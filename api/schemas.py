@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.engine import Profile, TopicExperts
+from api.engine import PersonTopic, Profile, TeamReport, TeamRow, TopicExperts
+from graph.controls import DoNotPair, EffectivePolicy, Feedback, Policy, TopicCorrection
 from graph.delta import Expertise, Person, Post, Team, Tie, Topic
 from graph.store import GraphCounts
 from recommender.explain import Evidence, Match, Reason, Suggestion
@@ -112,10 +113,18 @@ class ExpertisePublic(_Public):
     evidence: list[str]
     """Post ids, most recent first."""
     last_at: datetime
+    declared: bool = False
+    """Self-declared by the person, with no evidence yet (``evidence`` is empty)."""
 
     @classmethod
     def of(cls, item: Expertise) -> ExpertisePublic:
-        return cls(topic=item.topic, score=float(item.score), evidence=list(item.evidence), last_at=item.last_at)
+        return cls(
+            topic=item.topic,
+            score=float(item.score),
+            evidence=list(item.evidence),
+            last_at=item.last_at,
+            declared=bool(item.declared),
+        )
 
 
 class ProfilePublic(_Public):
@@ -248,6 +257,8 @@ class StatsPublic(_Public):
     nodes: dict[str, int]
     relationships: dict[str, int]
     total: int
+    suppressed: bool = False
+    """True while the graph holds fewer than ``WEAKTIE_MIN_GROUP_SIZE`` people: every count is then reported as 0."""
 
     @classmethod
     def of(cls, counts: GraphCounts) -> StatsPublic:
@@ -255,6 +266,7 @@ class StatsPublic(_Public):
             nodes={label: int(n) for label, n in counts.nodes.items()},
             relationships={kind: int(n) for kind, n in counts.relationships.items()},
             total=int(counts.total),
+            suppressed=bool(getattr(counts, "suppressed", False)),
         )
 
 
@@ -272,3 +284,193 @@ class ProblemPublic(BaseModel):
     status: int
     detail: str
     instance: str
+
+
+class RejectPublic(_Public):
+    """A record ``POST /v1/posts`` did not import, and why."""
+
+    record: Literal["person", "post"]
+    line: int
+    """1-based line of the request body."""
+    field: str | None
+    reason: str
+    record_id: str | None
+
+
+class IngestPublic(_Public):
+    """What ``POST /v1/posts`` imported; ``rejects`` lists at most the first 1,000 of ``rejected``."""
+
+    read: int
+    imported_posts: int
+    imported_people: int
+    rejected: int
+    skipped_known: int
+    unresolved_mentions: int
+    topics_learned: int
+    elapsed: float
+    rejects: list[RejectPublic]
+
+
+# -- controls: feedback, topic corrections, preferences and policies, do-not-pair, team report (docs/privacy.md) --
+
+
+class FeedbackQuery(_Public):
+    candidate: str = Field(min_length=1, max_length=200, description="The person id of the suggested candidate.")
+    kind: Literal["dismiss", "met", "not_relevant"] = Field(
+        description="dismiss and not_relevant: never suggest them again; met: you have met."
+    )
+
+
+class FeedbackPublic(_Public):
+    person: str
+    candidate: str
+    kind: Literal["dismiss", "met", "not_relevant"]
+    at: datetime
+
+    @classmethod
+    def of(cls, item: Feedback) -> FeedbackPublic:
+        return cls(person=item.person, candidate=item.candidate, kind=item.kind, at=item.at)
+
+
+class TopicCorrectionQuery(_Public):
+    topic: str = Field(min_length=1, max_length=200, description="A topic id or label; `add` accepts a new one.")
+    action: Literal["confirm", "hide", "add"]
+
+
+class TopicCorrectionPublic(_Public):
+    person: str
+    topic: str
+    """The topic id (its normalised key)."""
+    action: Literal["confirm", "hide", "add"]
+    at: datetime
+
+    @classmethod
+    def of(cls, item: TopicCorrection) -> TopicCorrectionPublic:
+        return cls(person=item.person, topic=item.topic, action=item.action, at=item.at)
+
+
+class PersonTopicPublic(_Public):
+    topic: str
+    label: str
+    status: Literal["inferred", "confirmed", "hidden", "self-declared"]
+    kind: Literal["knows", "asks"] | None
+    score: float
+
+    @classmethod
+    def of(cls, item: PersonTopic) -> PersonTopicPublic:
+        return cls(topic=item.topic, label=item.label, status=item.status, kind=item.kind, score=float(item.score))
+
+
+class PersonTopicsPublic(_Public):
+    person: str
+    topics: list[PersonTopicPublic]
+
+
+class PolicyQuery(_Public):
+    """What to change; a field left out (or null) keeps what is said at this scope."""
+
+    suggest: bool | None = Field(default=None, description="May be suggested to others and receive suggestions.")
+    infer: bool | None = Field(default=None, description="May expertise be inferred from their posts.")
+    digest: Literal["weekly", "biweekly", "monthly", "off"] | None = None
+
+
+class PolicyPublic(_Public):
+    """What is said at one scope; null means "not said here" (the less specific scope decides)."""
+
+    scope: str
+    suggest: bool | None
+    infer: bool | None
+    digest: Literal["weekly", "biweekly", "monthly", "off"] | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyPublic:
+        return cls(
+            scope=policy.scope,
+            suggest=policy.suggest,
+            infer=policy.infer,
+            digest=policy.digest,
+            updated_at=policy.updated_at,
+        )
+
+
+class EffectivePolicyPublic(_Public):
+    suggest: bool
+    infer: bool
+    digest: Literal["weekly", "biweekly", "monthly", "off"]
+
+    @classmethod
+    def of(cls, policy: EffectivePolicy) -> EffectivePolicyPublic:
+        return cls(suggest=policy.suggest, infer=policy.infer, digest=policy.digest)
+
+
+class PreferencesPublic(_Public):
+    """What applies to a person (``effective``) and what they said themselves (``own``, null if nothing)."""
+
+    person: str
+    effective: EffectivePolicyPublic
+    own: PolicyPublic | None
+
+
+class DoNotPairQuery(_Public):
+    a: str = Field(min_length=1, max_length=200)
+    b: str = Field(min_length=1, max_length=200)
+
+
+class DoNotPairPublic(_Public):
+    a: str
+    b: str
+    at: datetime
+
+    @classmethod
+    def of(cls, entry: DoNotPair) -> DoNotPairPublic:
+        return cls(a=entry.a, b=entry.b, at=entry.at)
+
+
+class DoNotPairListPublic(_Public):
+    entries: list[DoNotPairPublic]
+
+
+class TeamRowPublic(_Public):
+    team: str | None
+    """The team id; null for people without a team and for the merged row (``merged``)."""
+    name: str
+    merged: bool
+    """The row of teams too small to show alone, merged together."""
+    teams: int
+    people: int
+    active_people: int
+    posts: int
+    top_topics: list[str]
+    cross_team_ties: int
+
+    @classmethod
+    def of(cls, row: TeamRow) -> TeamRowPublic:
+        return cls(
+            team=row.team,
+            name=row.name,
+            merged=row.merged,
+            teams=row.teams,
+            people=row.people,
+            active_people=row.active_people,
+            posts=row.posts,
+            top_topics=list(row.top_topics),
+            cross_team_ties=row.cross_team_ties,
+        )
+
+
+class TeamReportPublic(_Public):
+    teams: list[TeamRowPublic]
+    left_out: int
+    """People in teams too small to show, even merged together."""
+    min_group_size: int
+    active_days: int
+
+    @classmethod
+    def of(cls, report: TeamReport) -> TeamReportPublic:
+        return cls(
+            teams=[TeamRowPublic.of(row) for row in report.rows],
+            left_out=report.left_out,
+            min_group_size=report.min_group_size,
+            active_days=report.active_days,
+        )

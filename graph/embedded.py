@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +17,16 @@ from typing import Any, Self
 
 import networkx as nx
 
+from graph.controls import (
+    AccessToken,
+    Controls,
+    DigestRecord,
+    DoNotPair,
+    Feedback,
+    Policy,
+    TopicCorrection,
+    person_scope,
+)
 from graph.datadir import DataDirectory
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
 from graph.errors import NotFound, StoreError
@@ -39,10 +52,28 @@ Link = tuple[NodeKey, NodeKey, str, dict[str, Any], str]
 PERSON, TEAM, TOPIC, POST = "Person", "Team", "Topic", "Post"
 MEMBER_OF, AUTHORED, MENTIONS, REPLY_TO, ABOUT = "MEMBER_OF", "AUTHORED", "MENTIONS", "REPLY_TO", "ABOUT"
 INTERACTS_WITH, KNOWS_ABOUT, ASKS_ABOUT, SUGGESTED = "INTERACTS_WITH", "KNOWS_ABOUT", "ASKS_ABOUT", "SUGGESTED"
+FEEDBACK, CORRECTS, DO_NOT_PAIR = "FEEDBACK", "CORRECTS", "DO_NOT_PAIR"
 
 _POST_OUTGOING = (ABOUT, MENTIONS, REPLY_TO)
-_NODE, _NEW_NODES, _EDGE = "node", "new nodes", "edge"
+_NODE, _NEW_NODES, _EDGE, _GONE = "node", "new nodes", "edge", "gone"
 _NOTHING: dict[Any, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What the store keeps beside the graph, each kind by its key.
+
+    Treated as immutable: a write builds a new one and installs it only once it is persisted. The one exception is
+    ``digests``, which :meth:`EmbeddedStore._record_digest` extends in place after logging the record to disk.
+    """
+
+    feedback: dict[tuple[str, str], Feedback] = field(default_factory=dict)
+    corrections: dict[tuple[str, str], TopicCorrection] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    do_not_pair: dict[tuple[str, str], DoNotPair] = field(default_factory=dict)
+    tokens: dict[str, AccessToken] = field(default_factory=dict)
+    digests: dict[tuple[str, str], DigestRecord] = field(default_factory=dict)
+    suppressed: frozenset[str] = frozenset()
 
 
 class EmbeddedStore:
@@ -67,22 +98,31 @@ class EmbeddedStore:
     - :class:`Tie`, :class:`Expertise` and :class:`SuggestionRecord` are replaced by their keys ``(source, target)``,
       ``(person, topic, kind)`` and ``(person, candidate)``, never added up.
     - Writing the same delta twice changes nothing.
+    - Controls (:mod:`graph.controls`) are kept in tables beside the graph, not as edges, the latest written per
+      key: feedback per ``(person, candidate)``, corrections per ``(person, topic)``, policies per scope,
+      do-not-pair entries per unordered pair. Like relationships they need their people stored (both for feedback
+      and do-not-pair, the person for a correction, whose topic may be new); policies are kept whatever their scope.
+      ``counts()`` reports them as ``FEEDBACK``, ``CORRECTS`` and ``DO_NOT_PAIR``.
 
     Reads order their results the same way everywhere: ties by stored ``weight`` (each as of its own ``last_at``),
     expertise by ``score``, both highest first; posts newest first; equal values by key; the projection by key.
 
     With ``path``, the store owns that data directory (created if missing) until :meth:`close`: it loads the
     snapshot found there and, after each write, replaces it atomically with a complete new one (see
-    :mod:`graph.snapshot`). A write that fails leaves memory and disk as they were before it. The store is safe
-    to share between threads; a second process opening the same directory gets a :class:`StoreError`.
+    :mod:`graph.snapshot`). Digest reservations are the exception: each is appended to a flushed digest log (see
+    :mod:`graph.datadir`) instead, so a digest run costs one small write per person rather than one snapshot.
+    A write that fails leaves memory and disk as they were before it. The store is safe to share between threads;
+    a second process opening the same directory gets a :class:`StoreError`.
     """
 
     def __init__(self, path: Path | None = None) -> None:
         self._graph = nx.MultiDiGraph()
+        self._state = _State()
         self._journal: list[tuple[Any, ...]] = []
         self._counts: GraphCounts | None = None
         self._mutex = threading.RLock()
         self._closed = False
+        self._digest_log: str | None = None
         self._directory = None if path is None else DataDirectory(Path(path))
         if self._directory is not None:
             try:
@@ -90,9 +130,14 @@ class EmbeddedStore:
                     snapshot = self._directory.read()
                     if snapshot is not None:
                         self._load(snapshot)
+                    for record in self._directory.read_digests(self._digest_log):
+                        self._state.digests[record.person, record.period] = record
+                    self._directory.remove_digest_logs(keep=self._digest_log)
             except BaseException:
                 self._directory.close()
                 raise
+        # Appending needs a log the snapshot names; until a snapshot names one, the first digest writes a snapshot.
+        self._log_usable = self._digest_log is not None
 
     @property
     def path(self) -> Path | None:
@@ -114,8 +159,7 @@ class EmbeddedStore:
             try:
                 with _collector_paused():
                     self._write(delta)
-                    if self._directory is not None:
-                        self._directory.write(self._snapshot())
+                    self._commit(self._with_controls(delta))
             except BaseException:
                 self._rollback()
                 raise
@@ -157,6 +201,143 @@ class EmbeddedStore:
                 else:
                     self._put_edge(source, target, relationship, {"record": record})
         _clear_cache(self._graph)
+
+    def _with_controls(self, delta: GraphDelta) -> _State:
+        """The state after the delta's controls; called once its nodes are written, whose people they may name."""
+        state = self._state
+        if not (delta.feedback or delta.corrections or delta.policies or delta.do_not_pair):
+            return state
+        nodes = self._graph._node
+
+        def stored(*people: str) -> bool:
+            return all((PERSON, person) in nodes for person in people)
+
+        return replace(
+            state,
+            feedback=_updated(
+                state.feedback, (((f.person, f.candidate), f) for f in delta.feedback if stored(f.person, f.candidate))
+            ),
+            corrections=_updated(
+                state.corrections, (((c.person, c.topic), c) for c in delta.corrections if stored(c.person))
+            ),
+            policies=_updated(state.policies, ((policy.scope, policy) for policy in delta.policies)),
+            do_not_pair=_updated(
+                state.do_not_pair, (((pair.a, pair.b), pair) for pair in delta.do_not_pair if stored(pair.a, pair.b))
+            ),
+        )
+
+    def remove_do_not_pair(self, a: str, b: str) -> bool:
+        with self._mutex:
+            self._check_open()
+            key = (min(a, b), max(a, b))
+            if key not in self._state.do_not_pair:
+                return False
+            pairs = dict(self._state.do_not_pair)
+            del pairs[key]
+            self._commit(replace(self._state, do_not_pair=pairs))
+            return True
+
+    def save_token(self, token: AccessToken) -> None:
+        with self._mutex:
+            self._check_open()
+            self._commit(replace(self._state, tokens={**self._state.tokens, token.id: token}))
+
+    def reserve_digest(self, person_id: str, period: str, *, at: datetime) -> bool:
+        with self._mutex:
+            self._check_open()
+            if (person_id, period) in self._state.digests:
+                return False
+            self._record_digest(DigestRecord(person=person_id, period=period, state="reserved", at=at))
+            return True
+
+    def mark_digest_sent(self, person_id: str, period: str, *, at: datetime) -> None:
+        with self._mutex:
+            self._check_open()
+            if (person_id, period) not in self._state.digests:
+                raise NotFound("digest reservation", f"{person_id}/{period}")
+            self._record_digest(DigestRecord(person=person_id, period=period, state="sent", at=at))
+
+    def _record_digest(self, record: DigestRecord) -> None:
+        """Make ``record`` durable, then visible: the caller may act on it (send an e-mail) once this returns."""
+        key = (record.person, record.period)
+        if self._directory is None:
+            self._state.digests[key] = record
+        elif not self._log_usable:
+            with _collector_paused():
+                self._commit(replace(self._state, digests={**self._state.digests, key: record}))
+        else:
+            assert self._digest_log is not None
+            try:
+                self._directory.append_digest(self._digest_log, record)
+            except BaseException:
+                # The log may now end in a partial line; never append after it. The next digest writes a snapshot,
+                # which starts a new log. (Should the partial record survive, it only blocks a retry: at most once.)
+                self._log_usable = False
+                raise
+            self._state.digests[key] = record
+
+    def forget_person(self, person_id: str, *, suppress: Iterable[str]) -> None:
+        keys = frozenset(suppress)
+        with self._mutex:
+            self._check_open()
+            if (PERSON, person_id) not in self._graph._node:
+                raise NotFound("person", person_id)
+            try:
+                with _collector_paused():
+                    self._erase(person_id)
+                    self._commit(_forgotten(self._state, person_id, keys))
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._journal = []
+                self._counts = None
+
+    def _erase(self, person_id: str) -> None:
+        """Remove a person's node and the posts they wrote alone; take them out of every other post."""
+        nodes, predecessors = self._graph._node, self._graph._pred
+        alone: list[NodeKey] = []
+        for key, attributes in list(nodes.items()):
+            if key[0] != POST:
+                continue
+            post = attributes["record"]
+            if person_id not in post.authors and person_id not in post.mentions and person_id not in post.audience:
+                continue
+            kept = _without_person(post, person_id)
+            if kept is None:
+                alone.append(key)
+                continue
+            self._put_nodes([(key, kept)])
+            if kept.author != post.author and AUTHORED in predecessors[key].get((PERSON, kept.author), _NOTHING):
+                self._put_edge((PERSON, kept.author), key, AUTHORED, {"role": "author"})
+            if "unlinked" in attributes:
+                references = tuple(
+                    (relationship, other)
+                    for relationship, other in attributes["unlinked"]
+                    if other != person_id or relationship not in (AUTHORED, MENTIONS)
+                )
+                if references:
+                    attributes["unlinked"] = references
+                else:
+                    del attributes["unlinked"]
+        # The person first: undoing runs backwards, so their posts are back before their AUTHORED edges are.
+        self._remove_node((PERSON, person_id))
+        gone = set(alone)
+        for key in alone:
+            # A surviving reply to an erased post keeps its reply_to; like any unstored parent, it stays unlinked.
+            for child, relationships in predecessors[key].items():
+                if REPLY_TO in relationships and child not in gone:
+                    attributes = nodes[child]
+                    self._journal.append((_NODE, child, dict(attributes)))
+                    attributes["unlinked"] = (*attributes.get("unlinked", ()), (REPLY_TO, key[1]))
+        for key in alone:
+            self._remove_node(key)
+
+    def _remove_node(self, key: NodeKey) -> None:
+        graph = self._graph
+        edges = [*graph.out_edges(key, keys=True, data=True), *graph.in_edges(key, keys=True, data=True)]
+        self._journal.append((_GONE, key, graph._node[key], edges))
+        graph.remove_node(key)
 
     def _link_team(self, person: Person, created: set[NodeKey]) -> None:
         key = (PERSON, person.id)
@@ -261,6 +442,10 @@ class EmbeddedStore:
         for kind, *entry in reversed(self._journal):
             if kind == _NEW_NODES:
                 graph.remove_nodes_from(entry[0])
+            elif kind == _GONE:
+                key, attributes, edges = entry
+                graph.add_node(key, **attributes)
+                graph.add_edges_from(edges)
             elif kind == _NODE:
                 key, attributes = entry
                 _replace(graph.nodes[key], attributes)
@@ -277,7 +462,18 @@ class EmbeddedStore:
 
     # -- persistence ----------------------------------------------------------------------------------------------
 
-    def _snapshot(self) -> Snapshot:
+    def _commit(self, state: _State) -> None:
+        """Persist the graph as it now is with ``state``, then install ``state``; on failure nothing is installed."""
+        if self._directory is not None:
+            log = secrets.token_hex(8)
+            self._directory.write(self._snapshot(state, digest_log=log))
+            # The snapshot holds every digest record, so the previous log is now superseded.
+            self._digest_log, self._log_usable = log, True
+            self._directory.remove_digest_logs(keep=log)
+        self._state = state
+        self._counts = None
+
+    def _snapshot(self, state: _State, *, digest_log: str | None = None) -> Snapshot:
         records: dict[str, list[Any]] = {label: [] for label in NODE_LABELS}
         derived: dict[str, list[Any]] = {INTERACTS_WITH: [], KNOWS_ABOUT: [], ASKS_ABOUT: [], SUGGESTED: []}
         unlinked: list[tuple[str, str, str]] = []
@@ -301,6 +497,14 @@ class EmbeddedStore:
             expertise=(*derived[KNOWS_ABOUT], *derived[ASKS_ABOUT]),
             suggestions=tuple(derived[SUGGESTED]),
             unlinked=tuple(unlinked),
+            feedback=tuple(state.feedback.values()),
+            corrections=tuple(state.corrections.values()),
+            policies=tuple(state.policies.values()),
+            do_not_pair=tuple(state.do_not_pair.values()),
+            tokens=tuple(state.tokens.values()),
+            digests=tuple(state.digests.values()),
+            suppressed=tuple(state.suppressed),
+            digest_log=digest_log,
         )
 
     def _load(self, snapshot: Snapshot) -> None:
@@ -320,6 +524,16 @@ class EmbeddedStore:
             if (POST, post_id) in nodes:
                 nodes[POST, post_id]["unlinked"] = tuple(references)
         _add_edges(graph, _stored_edges(snapshot, unlinked, nodes))
+        self._state = _State(
+            feedback={(f.person, f.candidate): f for f in snapshot.feedback},
+            corrections={(c.person, c.topic): c for c in snapshot.corrections},
+            policies={policy.scope: policy for policy in snapshot.policies},
+            do_not_pair={(pair.a, pair.b): pair for pair in snapshot.do_not_pair},
+            tokens={token.id: token for token in snapshot.tokens},
+            digests={(d.person, d.period): d for d in snapshot.digests},
+            suppressed=frozenset(snapshot.suppressed),
+        )
+        self._digest_log = snapshot.digest_log
 
     # -- reads ----------------------------------------------------------------------------------------------------
 
@@ -415,7 +629,7 @@ class EmbeddedStore:
 
     def projection(self) -> Projection:
         with self._reading(), _collector_paused():
-            snapshot = self._snapshot()
+            snapshot = self._snapshot(self._state)
             return Projection(
                 people=tuple(sorted(snapshot.people, key=by_id)),
                 teams=tuple(sorted(snapshot.teams, key=by_id)),
@@ -424,7 +638,32 @@ class EmbeddedStore:
                 ties=tuple(sorted(snapshot.ties, key=lambda tie: (tie.source, tie.target))),
                 expertise=tuple(sorted(snapshot.expertise, key=lambda e: (e.person, e.topic, e.kind))),
                 suggestions=tuple(sorted(snapshot.suggestions, key=lambda s: (s.person, s.candidate))),
+                controls=_controls(self._state),
             )
+
+    def controls(self) -> Controls:
+        with self._reading():
+            return _controls(self._state)
+
+    def token(self, token_id: str) -> AccessToken:
+        with self._reading():
+            token = self._state.tokens.get(token_id)
+            if token is None:
+                raise NotFound("token", token_id)
+            return token
+
+    def tokens(self) -> list[AccessToken]:
+        with self._reading():
+            return sorted(self._state.tokens.values(), key=by_id)
+
+    def digests(self, period: str | None = None) -> list[DigestRecord]:
+        with self._reading():
+            found = [d for d in self._state.digests.values() if period is None or d.period == period]
+            return sorted(found, key=lambda d: (d.period, d.person))
+
+    def suppressed(self) -> frozenset[str]:
+        with self._reading():
+            return self._state.suppressed
 
     def counts(self) -> GraphCounts:
         with self._reading():
@@ -434,6 +673,14 @@ class EmbeddedStore:
                     chain.from_iterable(
                         keyed for adjacency in self._graph._succ.values() for keyed in adjacency.values()
                     )
+                )
+                state = self._state
+                relationships.update(
+                    {
+                        FEEDBACK: len(state.feedback),
+                        CORRECTS: len(state.corrections),
+                        DO_NOT_PAIR: len(state.do_not_pair),
+                    }
                 )
                 self._counts = GraphCounts(
                     nodes={label: nodes[label] for label in NODE_LABELS},
@@ -572,6 +819,53 @@ def _post_links(post: Post) -> list[Link]:
     if post.reply_to is not None:
         links.append((key, (POST, post.reply_to), REPLY_TO, {}, post.reply_to))
     return links
+
+
+def _updated(table: dict[Any, Any], items: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
+    """``table`` with ``items`` written over it (the last per key wins): a new dict, or ``table`` if no items."""
+    changes = dict(items)
+    return {**table, **changes} if changes else table
+
+
+def _controls(state: _State) -> Controls:
+    return Controls(
+        feedback=tuple(state.feedback[key] for key in sorted(state.feedback)),
+        corrections=tuple(state.corrections[key] for key in sorted(state.corrections)),
+        policies=tuple(state.policies[key] for key in sorted(state.policies)),
+        do_not_pair=tuple(state.do_not_pair[key] for key in sorted(state.do_not_pair)),
+    )
+
+
+def _forgotten(state: _State, person_id: str, suppress: frozenset[str]) -> _State:
+    """``state`` without anything of ``person_id``, and with ``suppress`` added to the suppression list."""
+    scope = person_scope(person_id)
+    return _State(
+        feedback={key: f for key, f in state.feedback.items() if person_id not in key},
+        corrections={key: c for key, c in state.corrections.items() if key[0] != person_id},
+        policies={key: policy for key, policy in state.policies.items() if key != scope},
+        do_not_pair={key: pair for key, pair in state.do_not_pair.items() if person_id not in key},
+        tokens={key: token for key, token in state.tokens.items() if token.person != person_id},
+        digests={key: d for key, d in state.digests.items() if key[0] != person_id},
+        suppressed=state.suppressed | suppress,
+    )
+
+
+def _without_person(post: Post, person_id: str) -> Post | None:
+    """``post`` with every reference to ``person_id`` taken out, or ``None`` if they were its only author."""
+    co_authors = tuple(co_author for co_author in post.co_authors if co_author != person_id)
+    author = post.author
+    if author == person_id:
+        remaining = [co_author for co_author in co_authors if co_author != person_id]
+        if not remaining:
+            return None
+        author = remaining[0]
+        co_authors = tuple(co_author for co_author in co_authors if co_author != author)
+    audience = tuple(reader for reader in post.audience if reader != person_id)
+    if post.audience and not audience:
+        # An empty audience means everyone: a post meant for the forgotten person alone stays with its authors.
+        audience = (author,)
+    mentions = tuple(mentioned for mentioned in post.mentions if mentioned != person_id)
+    return replace(post, author=author, co_authors=co_authors, audience=audience, mentions=mentions)
 
 
 def _last_by_id(records: Iterable[Any]) -> list[Any]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import UTC
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, LiteralString, Self, TypeVar
 
@@ -14,6 +15,16 @@ from neo4j import exceptions as neo4j_errors
 from neo4j.time import DateTime
 
 from graph import cypher
+from graph.controls import (
+    AccessToken,
+    Controls,
+    DigestRecord,
+    DoNotPair,
+    Feedback,
+    Policy,
+    TopicCorrection,
+    person_scope,
+)
 from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, SuggestionRecord, Team, Tie, Topic
 from graph.errors import NotFound, StoreError, StoreUnavailable
 from graph.store import (
@@ -209,9 +220,10 @@ class Neo4jStore:
                 cypher.ALL_TIES,
                 cypher.ALL_EXPERTISE,
                 cypher.ALL_SUGGESTIONS,
+                *_CONTROL_READS,
             )
         )
-        people, teams, topics, posts, ties, expertise, suggestions = parts
+        people, teams, topics, posts, ties, expertise, suggestions = parts[:7]
         # Sorted here as well: Python's string order is the one the embedded store uses, whatever Neo4j's collation.
         return Projection(
             people=tuple(sorted((_node(Person, r["properties"]) for r in people), key=by_id)),
@@ -221,6 +233,7 @@ class Neo4jStore:
             ties=tuple(sorted((_tie(r) for r in ties), key=lambda t: (t.source, t.target))),
             expertise=tuple(sorted((_expertise(r) for r in expertise), key=lambda e: (e.person, e.topic, e.kind))),
             suggestions=tuple(sorted((_suggestion(r) for r in suggestions), key=lambda s: (s.person, s.candidate))),
+            controls=_controls(*parts[7:]),
         )
 
     def counts(self) -> GraphCounts:
@@ -229,6 +242,61 @@ class Neo4jStore:
             nodes={label: found.get(("node", label), 0) for label in NODE_LABELS},
             relationships={kind: found.get(("relationship", kind), 0) for kind in RELATIONSHIP_TYPES},
         )
+
+    # -- controls -------------------------------------------------------------------------------------------------
+
+    def controls(self) -> Controls:
+        return _controls(*self._read_many(_CONTROL_READS))
+
+    def remove_do_not_pair(self, a: str, b: str) -> bool:
+        (record,) = self._write(cypher.REMOVE_DO_NOT_PAIR, a=a, b=b)
+        return record["removed"] > 0
+
+    def save_token(self, token: AccessToken) -> None:
+        self._write(cypher.SAVE_TOKEN, id=token.id, properties=_properties(token))
+
+    def token(self, token_id: str) -> AccessToken:
+        records = self._read(cypher.TOKEN, id=token_id)
+        if not records:
+            raise NotFound("token", token_id)
+        return _token(records[0]["properties"])
+
+    def tokens(self) -> list[AccessToken]:
+        return sorted((_token(r["properties"]) for r in self._read(cypher.ALL_TOKENS)), key=by_id)
+
+    def reserve_digest(self, person_id: str, period: str, *, at: datetime) -> bool:
+        # A claim of our own, the same across the driver's retries of this call (see cypher.RESERVE_DIGEST).
+        claim = uuid.uuid4().hex
+        (record,) = self._write(
+            cypher.RESERVE_DIGEST,
+            key=_digest_key(person_id, period),
+            person=person_id,
+            period=period,
+            at=at,
+            claim=claim,
+        )
+        return bool(record["reserved"])
+
+    def mark_digest_sent(self, person_id: str, period: str, *, at: datetime) -> None:
+        key = _digest_key(person_id, period)
+        (record,) = self._write(cypher.MARK_DIGEST_SENT, key=key, at=at)
+        if record["marked"] == 0:
+            raise NotFound("reserved digest", key)
+
+    def digests(self, period: str | None = None) -> list[DigestRecord]:
+        records = self._read(cypher.ALL_DIGESTS) if period is None else self._read(cypher.PERIOD_DIGESTS, period=period)
+        return sorted((_node(DigestRecord, r["properties"]) for r in records), key=lambda d: (d.period, d.person))
+
+    def forget_person(self, person_id: str, *, suppress: Iterable[str]) -> None:
+        self._check_open()
+        keys = sorted(set(suppress))
+        with self._translated(), self._session() as session:
+            found = session.execute_write(_forget, person_id, keys)
+        if not found:
+            raise NotFound("person", person_id)
+
+    def suppressed(self) -> frozenset[str]:
+        return frozenset(record["key"] for record in self._read(cypher.SUPPRESSED))
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -261,6 +329,12 @@ class Neo4jStore:
             # Reads name every label and type of the model, including ones no write has created yet.
             notifications_disabled_classifications=["UNRECOGNIZED"],
         )
+
+    def _write(self, statement: LiteralString, **parameters: Any) -> list[neo4j.Record]:
+        """Run one write statement in its own managed (retried) transaction and return its records."""
+        self._check_open()
+        with self._translated(), self._session() as session:
+            return session.execute_write(_fetch_all, (statement,), parameters)[0]
 
     def _read(self, statement: LiteralString, **parameters: Any) -> list[neo4j.Record]:
         return self._read_many((statement,), **parameters)[0]
@@ -321,6 +395,16 @@ def _run_batch(tx: neo4j.ManagedTransaction, statement: LiteralString, rows: lis
     tx.run(statement, rows=rows).consume()
 
 
+def _forget(tx: neo4j.ManagedTransaction, person_id: str, keys: list[str]) -> bool:
+    """Every step of forgetting a person, in one transaction; False (and nothing written) if there is no such person."""
+    if not tx.run(cypher.PERSON_EXISTS, id=person_id).single(strict=True)["found"]:
+        return False
+    parameters = {"id": person_id, "scope": person_scope(person_id), "keys": keys}
+    for statement in cypher.FORGET:
+        tx.run(statement, parameters).consume()
+    return True
+
+
 def _fetch_all(
     tx: neo4j.ManagedTransaction, statements: Sequence[LiteralString], parameters: dict[str, Any]
 ) -> list[list[neo4j.Record]]:
@@ -357,7 +441,11 @@ def _write_plan(delta: GraphDelta) -> list[Write]:
     ]
     for kind, statement in (("knows", cypher.MERGE_KNOWS_ABOUT), ("asks", cypher.MERGE_ASKS_ABOUT)):
         rows = [
-            {"person": e.person, "topic": e.topic, "properties": _properties(e, skip=("person", "topic", "kind"))}
+            {
+                "person": e.person,
+                "topic": e.topic,
+                "properties": _properties(e, skip=("person", "topic", "kind", "declared")),
+            }
             for e in expertise
             if expertise_type(e.kind) == EXPERTISE_TYPES[kind]
         ]
@@ -375,7 +463,40 @@ def _write_plan(delta: GraphDelta) -> list[Write]:
             ],
         )
     )
+    plan.extend(_control_writes(delta))
     return [(statement, rows) for statement, rows in plan if rows]
+
+
+def _control_writes(delta: GraphDelta) -> list[Write]:
+    feedback = _latest_by_key(delta.feedback, lambda f: (f.person, f.candidate), lambda f: f.at)
+    corrections = _latest_by_key(delta.corrections, lambda c: (c.person, c.topic), lambda c: c.at)
+    policies = _latest_by_key(delta.policies, lambda p: p.scope, lambda p: p.updated_at)
+    do_not_pair = _latest_by_key(delta.do_not_pair, lambda d: (d.a, d.b), lambda d: d.at)
+    return [
+        (
+            cypher.MERGE_FEEDBACK,
+            [
+                {
+                    "person": f.person,
+                    "candidate": f.candidate,
+                    "properties": _properties(f, skip=("person", "candidate")),
+                }
+                for f in feedback
+            ],
+        ),
+        (
+            cypher.MERGE_CORRECTIONS,
+            [
+                {"person": c.person, "topic": c.topic, "properties": _properties(c, skip=("person", "topic"))}
+                for c in corrections
+            ],
+        ),
+        (cypher.MERGE_POLICIES, [{"scope": p.scope, "properties": _properties(p)} for p in policies]),
+        (
+            cypher.MERGE_DO_NOT_PAIR,
+            [{"a": d.a, "b": d.b, "properties": _properties(d, skip=("a", "b"))} for d in do_not_pair],
+        ),
+    ]
 
 
 def _node_row(record: Team | Person | Topic | Post) -> Row:
@@ -435,6 +556,55 @@ def _suggestion(row: Any) -> SuggestionRecord:
     )
 
 
+_CONTROL_READS: tuple[LiteralString, ...] = (
+    cypher.ALL_FEEDBACK,
+    cypher.ALL_CORRECTIONS,
+    cypher.ALL_POLICIES,
+    cypher.ALL_DO_NOT_PAIR,
+)
+
+
+def _controls(
+    feedback: list[neo4j.Record],
+    corrections: list[neo4j.Record],
+    policies: list[neo4j.Record],
+    do_not_pair: list[neo4j.Record],
+) -> Controls:
+    """The records of :data:`_CONTROL_READS`, each kind sorted by its key."""
+    return Controls(
+        feedback=tuple(
+            sorted(
+                (
+                    Feedback(person=r["person"], candidate=r["candidate"], **_known(Feedback, r["properties"]))
+                    for r in feedback
+                ),
+                key=lambda f: (f.person, f.candidate),
+            )
+        ),
+        corrections=tuple(
+            sorted(
+                (
+                    TopicCorrection(person=r["person"], topic=r["topic"], **_known(TopicCorrection, r["properties"]))
+                    for r in corrections
+                ),
+                key=lambda c: (c.person, c.topic),
+            )
+        ),
+        policies=tuple(sorted((_node(Policy, r["properties"]) for r in policies), key=lambda p: p.scope)),
+        do_not_pair=tuple(
+            sorted(
+                (DoNotPair(a=r["a"], b=r["b"], **_known(DoNotPair, r["properties"])) for r in do_not_pair),
+                key=lambda d: (d.a, d.b),
+            )
+        ),
+    )
+
+
+def _token(properties: dict[str, Any]) -> AccessToken:
+    # ``person`` has no default (a token must say whom it acts for) but is not stored when it is None.
+    return _node(AccessToken, {"person": None, **properties})
+
+
 def _known(kind: type, properties: dict[str, Any]) -> Row:
     names = _FIELD_NAMES[kind]
     return {name: _python(value) for name, value in properties.items() if name in names}
@@ -451,7 +621,21 @@ def _python(value: Any) -> Any:
 
 _FIELD_NAMES: dict[Any, frozenset[str]] = {
     kind: frozenset(field.name for field in fields(kind))
-    for kind in (Person, Team, Topic, Post, Tie, Expertise, SuggestionRecord)
+    for kind in (
+        Person,
+        Team,
+        Topic,
+        Post,
+        Tie,
+        Expertise,
+        SuggestionRecord,
+        Feedback,
+        TopicCorrection,
+        Policy,
+        DoNotPair,
+        AccessToken,
+        DigestRecord,
+    )
 }
 
 
@@ -465,3 +649,21 @@ def _address(driver: neo4j.Driver) -> str:
 
 def _last_by_key(records: Iterable[_R], key: Callable[[_R], Any]) -> list[_R]:
     return list({key(record): record for record in records}.values())
+
+
+def _latest_by_key(records: Iterable[_R], key: Callable[[_R], Any], at: Callable[[_R], datetime | None]) -> list[_R]:
+    """The record kept per key, by the store's rule for controls: a later record wins unless it is older."""
+    kept: dict[Any, _R] = {}
+    for record in records:
+        current = kept.get(key(record))
+        if current is None or not _older(at(record), at(current)):
+            kept[key(record)] = record
+    return list(kept.values())
+
+
+def _older(first: datetime | None, second: datetime | None) -> bool:
+    return first is not None and second is not None and first < second
+
+
+def _digest_key(person_id: str, period: str) -> str:
+    return f"{person_id}|{period}"

@@ -2,7 +2,9 @@
 
 Layout: a header line ``weaktie graph snapshot v<N>\\n``, a :mod:`marshal` payload (plain lists, tuples, dicts,
 strings and numbers), then a trailer holding the payload's length, its CRC-32 and ``end\\n``. A file that is
-truncated, altered or of another version is refused with a :class:`~graph.errors.StoreError` that names it.
+truncated, altered or of an unknown version is refused with a :class:`~graph.errors.StoreError` that names it.
+Version 2 added the controls (feedback, corrections, policies, do-not-pair, tokens, digests, suppression list);
+version 1 files still load, with none of them.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from graph.controls import AccessToken, DigestRecord, DoNotPair, Feedback, Policy, TopicCorrection
 from graph.delta import Expertise, Person, Post, SuggestionRecord, Team, Tie, Topic
 from graph.errors import StoreError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = frozenset({1, FORMAT_VERSION})
+"""Version 1 has no controls; reading it is lossless. Older weaktie refuses version 2 rather than drop the
+suppression list and digest reservations it cannot see."""
 SNAPSHOT_FILE = "graph.snapshot"
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -41,6 +47,12 @@ _RECORD_TYPES: dict[str, type] = {
     "ties": Tie,
     "expertise": Expertise,
     "suggestions": SuggestionRecord,
+    "feedback": Feedback,
+    "corrections": TopicCorrection,
+    "policies": Policy,
+    "do_not_pair": DoNotPair,
+    "tokens": AccessToken,
+    "digests": DigestRecord,
 }
 
 
@@ -58,6 +70,16 @@ class Snapshot:
     unlinked: tuple[tuple[str, str, str], ...] = ()
     """``(post id, relationship type, target id)``: references of a post that have no relationship because the
     target was not stored when the post was written."""
+    feedback: tuple[Feedback, ...] = ()
+    corrections: tuple[TopicCorrection, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    do_not_pair: tuple[DoNotPair, ...] = ()
+    tokens: tuple[AccessToken, ...] = ()
+    digests: tuple[DigestRecord, ...] = ()
+    """As of this snapshot; the digest log it names may hold later ones."""
+    suppressed: tuple[str, ...] = ()
+    digest_log: str | None = None
+    """The id of the digest log that continues this snapshot (see :mod:`graph.datadir`); ``None``: there is none."""
 
 
 def write_snapshot(path: Path, snapshot: Snapshot) -> None:
@@ -82,7 +104,7 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> None:
         with suppress(OSError):
             os.unlink(temporary)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 def read_snapshot(path: Path) -> Snapshot | None:
@@ -117,10 +139,11 @@ def _verified_payload(path: Path, data: bytes) -> memoryview:
     version = data[len(_HEADER_PREFIX) : newline]
     if not version.isdigit():
         raise _unreadable(path, f"its header names no format version ({version!r})")
-    if int(version) != FORMAT_VERSION:
+    if int(version) not in READABLE_VERSIONS:
         raise StoreError(
-            f"the graph snapshot {path} has format version {int(version)}, but this weaktie reads version "
-            f"{FORMAT_VERSION}; open it with the weaktie that wrote it, or move it away and import again"
+            f"the graph snapshot {path} has format version {int(version)}, but this weaktie reads versions "
+            f"{', '.join(map(str, sorted(READABLE_VERSIONS)))}; open it with the weaktie that wrote it, or move it "
+            "away and import again"
         )
     start, end = newline + 1, len(data) - _TRAILER.size
     if end < start:
@@ -153,13 +176,27 @@ def _encode(snapshot: Snapshot) -> dict[str, Any]:
         columns = [list(map(attrgetter(field), items)) for field in names]
         columns = [list(map(_encode_time, c)) if f in times else c for f, c in zip(names, columns, strict=True)]
         records[name] = (names, columns)
-    return {"records": records, "unlinked": list(snapshot.unlinked)}
+    return {
+        "records": records,
+        "unlinked": list(snapshot.unlinked),
+        "suppressed": sorted(snapshot.suppressed),
+        "digest_log": snapshot.digest_log,
+    }
 
 
 def _decode(payload: dict[str, Any]) -> Snapshot:
     records = payload["records"]
-    decoded = {name: _rebuild(record_type, *records[name]) for name, record_type in _RECORD_TYPES.items()}
-    return Snapshot(**decoded, unlinked=tuple(tuple(reference) for reference in payload["unlinked"]))
+    # Sections a file lacks were added after it was written (version 1 has no controls): they start empty.
+    decoded = {
+        name: _rebuild(record_type, *records[name]) if name in records else ()
+        for name, record_type in _RECORD_TYPES.items()
+    }
+    return Snapshot(
+        **decoded,
+        unlinked=tuple(tuple(reference) for reference in payload["unlinked"]),
+        suppressed=tuple(payload.get("suppressed", ())),
+        digest_log=payload.get("digest_log"),
+    )
 
 
 def _rebuild(record_type: type, names: tuple[str, ...], columns: list[list[Any]]) -> tuple[Any, ...]:
@@ -203,7 +240,7 @@ def _time_fields(record_type: type) -> frozenset[str]:
     return frozenset(field.name for field in fields(record_type) if "datetime" in str(field.type))
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     # Without this the rename itself may not survive a power cut, even though the file's data did.
     descriptor = os.open(directory, os.O_RDONLY)
     try:

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from graph.delta import Person, Post
 from graph.store import Projection
 from recommender.already_done import AlreadyDone, post_tokens
+from recommender.answer_outcomes import AnswerOutcomes, OutcomeArrays
 from recommender.errors import NotFitted, RecommenderError
 from recommender.explain import Evidence, Match
 from recommender.timeline import SECONDS_PER_DAY, latest_instant, seconds
@@ -40,8 +41,12 @@ ANSWER_FEATURES: tuple[str, ...] = (
     "first_share",
     "log_posts",
     "asker_ties",
+    "log_accepted",
+    "accept_rate",
+    "log_votes",
+    "accepted_match",
 )
-FALLBACK_WEIGHTS = np.array([1.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.1, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0])
+FALLBACK_WEIGHTS = np.array([1.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.1, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 """Used when the history holds too few answered questions to learn from: the match, then what someone answered
 before, then activity to break ties."""
 
@@ -60,6 +65,8 @@ class _Answers:
     """Number of terms: how substantive the answer is (a quick remark is short)."""
     first: np.ndarray
     """Whether it was the first answer to its question."""
+    accepted_at: np.ndarray
+    """When its acceptance became known (``inf``: not accepted, or not known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,14 @@ class WhoCanAnswer(BaseEstimator):
         self.regularisation = regularisation
         self.random_state = random_state
 
-    def fit(self, projection: Projection, *, as_of: datetime | None = None) -> Self:
+    def fit(
+        self, projection: Projection, *, as_of: datetime | None = None, outcomes: AnswerOutcomes | None = None
+    ) -> Self:
+        """Index ``projection`` as of ``as_of`` and learn the weights by replaying its answered questions.
+
+        ``outcomes`` (optional) says which replies are answers, which were accepted and how they were voted on; each
+        is used only once known (before the replayed question, or before ``as_of`` for the labels).
+        """
         if self.pool < 1 or self.recent_half_life_days <= 0 or self.max_questions < 1:
             raise RecommenderError("pool, max_questions and recent_half_life_days must be positive")
         if not 0.0 <= self.substantive_share <= 1.0:
@@ -115,7 +129,11 @@ class WhoCanAnswer(BaseEstimator):
         self.as_of_ = as_of
         self.index_ = AlreadyDone(analyzer=self.analyzer, **(self.already_done or {})).fit(projection, as_of=as_of)
         self.model2_ = _model2(self.index_)
-        self.answers_, self.exchanges_ = _answers(self.index_)
+        arrays = OutcomeArrays.align(outcomes, (post.id for post in self.index_.posts_))
+        self.answers_, self.exchanges_ = _answers(
+            self.index_, only=outcomes.answers if outcomes is not None else frozenset(), accepted_at=arrays.accepted_at
+        )
+        self.votes_ = arrays
         self.authors_ = np.array(
             [self.index_.index_.get(post.author, -1) for post in self.index_.posts_], dtype=np.int64
         )
@@ -199,6 +217,12 @@ class WhoCanAnswer(BaseEstimator):
         ties = np.zeros(n)
         if asker in index.index_:
             ties = self._ties(index.index_[asker], at, n)
+        accepted_before = done & (answers.accepted_at < at)
+        accepted = np.bincount(answers.author[accepted_before], minlength=n).astype(np.float64)
+        accepted_match = np.bincount(
+            answers.author[accepted_before], weights=post_match[answers.question[accepted_before]], minlength=n
+        )
+        votes = self._votes(at, n)
         c = candidates
         values = np.column_stack(
             [
@@ -220,9 +244,23 @@ class WhoCanAnswer(BaseEstimator):
                 (first[c] + 1.0) / (count[c] + 2.0),
                 np.log1p(authors[c]),
                 np.log1p(ties[c]),
+                np.log1p(accepted[c]),
+                (accepted[c] + 1.0) / (count[c] + 3.0),
+                np.sign(votes[c]) * np.log1p(np.abs(votes[c])),
+                _relative(accepted_match)[c],
             ]
         )
         return candidates, values
+
+    def _votes(self, at: float, n: int) -> np.ndarray:
+        """Net votes each person's answers had received before ``at``."""
+        votes, answers = self.votes_, self.answers_
+        known = votes.vote_at < at
+        author = np.full(len(self.index_.posts_), -1, dtype=np.int64)
+        author[answers.post] = answers.author
+        who = author[votes.vote_post[known]]
+        mine = who >= 0
+        return np.bincount(who[mine], weights=votes.vote_value[known][mine], minlength=n)
 
     def _ties(self, asker: int, at: float, n: int) -> np.ndarray:
         """Public replies between the asker and each person before ``at``, both ways."""
@@ -242,8 +280,13 @@ class WhoCanAnswer(BaseEstimator):
         for question in questions.tolist():
             post = index.posts_[question]
             mine = answers.question == question
-            longest = answers.length[mine].max()
-            wrote = answers.author[mine][answers.length[mine] >= self.substantive_share * longest]
+            # An acceptance known by now names the answer the asker wanted; otherwise substantive replies stand in.
+            chosen = mine & (answers.accepted_at < seconds(self.as_of_))
+            if chosen.any():
+                wrote = answers.author[chosen]
+            else:
+                longest = answers.length[mine].max()
+                wrote = answers.author[mine][answers.length[mine] >= self.substantive_share * longest]
             candidates, values = self._candidates(
                 set(post_tokens(post)), asker=post.author, viewer=None, before=post.created_at
             )
@@ -284,8 +327,14 @@ def _model2(index: AlreadyDone) -> Callable[[set[str], float], np.ndarray]:
     return match
 
 
-def _answers(index: AlreadyDone) -> tuple[_Answers, _Exchanges]:
-    """The public answers and reply exchanges among the index's posts, by position."""
+def _answers(
+    index: AlreadyDone, *, only: frozenset[str] = frozenset(), accepted_at: np.ndarray | None = None
+) -> tuple[_Answers, _Exchanges]:
+    """The public answers and reply exchanges among the index's posts, by position.
+
+    ``only`` (when not empty) names the replies that are answers; other direct replies to a question (comments) are
+    exchanges but not answers.
+    """
     posts = index.posts_
     position = {post.id: i for i, post in enumerate(posts)}
     rows: list[tuple[int, int, int, float, int]] = []
@@ -303,7 +352,7 @@ def _answers(index: AlreadyDone) -> tuple[_Answers, _Exchanges]:
         sources.append(author)
         targets.append(parent_author)
         ats.append(index.created_[i])
-        if parent.reply_to is None:
+        if parent.reply_to is None and (not only or post.id in only):
             rows.append((i, author, parent_at, index.created_[i], len(post.terms)))
     rows.sort(key=lambda row: (row[3], row[0]))
     seen: set[int] = set()
@@ -319,6 +368,9 @@ def _answers(index: AlreadyDone) -> tuple[_Answers, _Exchanges]:
         at=np.array(columns[3], dtype=np.float64),
         length=np.array(columns[4], dtype=np.float64),
         first=np.array(first, dtype=np.float64),
+        accepted_at=(
+            np.full(len(rows), np.inf) if accepted_at is None else accepted_at[np.array(columns[0], dtype=np.int64)]
+        ),
     )
     exchanges = _Exchanges(
         source=np.array(sources, dtype=np.int64),

@@ -35,6 +35,8 @@ class Reason:
     people: tuple[str, ...] = ()
     """Names of the people the reason mentions (mutual colleagues)."""
     evidence: tuple[Evidence, ...] = ()
+    declared: tuple[str, ...] = ()
+    """Topic labels (among ``topics``) the candidate only says they know: no evidence yet."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,11 @@ from graph.delta import Person, SuggestionRecord
 from graph.errors import NotFound
 from graph.store import Projection
 from recommender.allocation import activity_capacities, allocate, top_per_row
+from recommender.controls import apply_controls, blocked_pairs, hidden_topics
 from recommender.errors import NotFitted, RecommenderError
 from recommender.explain import Suggestion
 from recommender.features import Features, build_features, team_rarity
+from recommender.modes import ModeFeatures, build_mode_features, explain_mode, mode_evidence_at, mode_pair, mode_totals
 from recommender.reasons import CORE_KINDS, EvidenceIndex, explain_pair
 from recommender.scoring import PairScore, ScoreWeights, evidence_times, score_block, score_pair
 from recommender.tie_model import TieModel, pair_block
@@ -97,8 +99,14 @@ class PeopleToMeet(BaseEstimator):
         self.chunk_rows = chunk_rows
 
     def fit(self, projection: Projection, *, as_of: datetime | None = None) -> Self:
-        """Build features as of ``as_of`` (default: the newest timestamp in the projection) and allocate."""
+        """Build features as of ``as_of`` (default: the newest timestamp in the projection) and allocate.
+
+        The projection's controls are obeyed (:func:`~recommender.controls.apply_controls`, which is idempotent, so
+        an already controlled projection may be passed too).
+        """
         self._check_params()
+        projection = apply_controls(projection)
+        self.projection_ = projection
         features = build_features(projection, as_of=as_of, half_life_days=self.half_life_days)
         self.features_ = features
         self.weights_ = ScoreWeights(
@@ -111,10 +119,14 @@ class PeopleToMeet(BaseEstimator):
         self.tie_model_ = self._tie_model(features)
         self.capacity_ = self.capacity if self.capacity is not None else max(3, 2 * self.k)
         self.capacities_ = self._capacities(features)
-        self.evidence_ = EvidenceIndex.build(projection.posts, projection.expertise)
+        self.evidence_ = EvidenceIndex.build(
+            projection.posts, projection.expertise, hidden=hidden_topics(projection.controls)
+        )
         blocked = self._strong_ties(features) if self.exclude_strong_ties else _empty(features.n_people)
         blocked = blocked + self._repeats(features, projection.suggestions)
-        rows, cols, scores = self._candidates(features, blocked.tocsr())
+        blocked = blocked + _pairs(features, blocked_pairs(projection.controls))
+        self.blocked_ = blocked.tocsr()
+        rows, cols, scores = self._candidates(features, self.blocked_)
         self.allocation_ = allocate(
             rows, cols, scores, per_row=self.k, capacity=self.capacities_, random_state=self.random_state
         )
@@ -125,19 +137,22 @@ class PeopleToMeet(BaseEstimator):
     ) -> list[Suggestion]:
         """Up to ``k`` suggestions for ``person_id``, best first, explained for ``viewer`` (default: the person).
 
-        ``mode``: ``peer`` (weak ties across teams), ``mentor``, ``reverse`` or ``mutual`` (see docs/recommender.md).
+        ``mode``: ``peer`` (weak ties across teams, allocated under capacity at fit time), or ``mentor``,
+        ``reverse`` or ``mutual`` (scored on request by :mod:`recommender.modes`; see docs/recommender.md). Every
+        mode keeps out the same people: teammates (unless ``exclude_teammates=False``), opted-out people, strong
+        ties, repeats without new evidence, pairs with feedback and do-not-pair pairs.
         Raises :class:`graph.errors.NotFound` for an unknown person or viewer. Opted-out people get none.
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if mode != "peer":
-            raise NotImplementedError(f"mode {mode!r} is being built")
         features = self._fitted()
         person = self._index(person_id)
         seen_by = features.people[self._index(viewer)] if viewer is not None else features.people[person]
         limit = self.k if k is None else k
         if features.people[person].opted_out or limit <= 0:
             return []
+        if mode != "peer":
+            return self._recommend_mode(person, mode, limit, seen_by)
         suggestions: list[Suggestion] = []
         for candidate, score in self.allocation_.get(person, ()):
             suggestion = self._suggestion(person, candidate, score, seen_by)
@@ -173,6 +188,61 @@ class PeopleToMeet(BaseEstimator):
             )
             for item in suggestions
         )
+
+    def _recommend_mode(self, person: int, mode: Mode, limit: int, viewer: Person) -> list[Suggestion]:
+        """The best ``limit`` partners in a mentoring mode whose reasons ``viewer`` may see (no capacity applies)."""
+        features, modes = self.features_, self._modes()
+        totals = mode_totals(modes, features, mode, person)  # type: ignore[arg-type]
+        totals[~self._allowed(person)] = 0.0
+        found = np.flatnonzero(totals > 0)
+        suggestions: list[Suggestion] = []
+        for candidate in found[np.lexsort((found, -totals[found]))][: self.pool].tolist():
+            pair = mode_pair(modes, features, mode, person, candidate)  # type: ignore[arg-type]
+            reasons = explain_mode(
+                features,
+                modes,
+                mode,
+                pair,
+                person,
+                candidate,
+                viewer=viewer,
+                evidence=self.evidence_,  # type: ignore[arg-type]
+            )
+            if not reasons:
+                continue
+            suggestions.append(
+                Suggestion(
+                    person=features.people[person].id,
+                    candidate=features.people[candidate],
+                    score=float(totals[candidate]),
+                    reasons=reasons,
+                    evidence_at=mode_evidence_at(features, pair, person, candidate),
+                )
+            )
+            if len(suggestions) == limit:
+                break
+        return suggestions
+
+    def _allowed(self, person: int) -> np.ndarray:
+        """Who may be suggested to ``person`` at all: the same rules as the peer allocation, for one row."""
+        features = self.features_
+        allowed = ~np.array([other.opted_out for other in features.people], dtype=bool)
+        allowed[person] = False
+        if self.exclude_teammates and features.team_of[person] >= 0:
+            allowed &= features.team_of != features.team_of[person]
+        allowed[self.blocked_[person].indices] = False
+        return allowed
+
+    def _modes(self) -> ModeFeatures:
+        # Built on first use: peer-only deployments and evaluations never pay for it.
+        if not hasattr(self, "modes_"):
+            self.modes_ = build_mode_features(
+                self.projection_,
+                self.features_,
+                half_life_days=self.half_life_days,
+                hidden=hidden_topics(self.projection_.controls),
+            )
+        return self.modes_
 
     def _suggestion(self, person: int, candidate: int, score: float, viewer: Person) -> Suggestion | None:
         features = self.features_
@@ -325,3 +395,12 @@ def row_quantiles(matrix: sp.csr_matrix, q: float) -> np.ndarray:
 
 def _empty(n: int) -> sp.csr_matrix:
     return sp.csr_matrix((n, n), dtype=np.float64)
+
+
+def _pairs(features: Features, pairs: Iterable[tuple[str, str]]) -> sp.csr_matrix:
+    """Directed (person, candidate) id pairs as a 0/1 matrix; pairs naming unknown people are ignored."""
+    found = [(features.index[a], features.index[b]) for a, b in pairs if a in features.index and b in features.index]
+    rows = np.array([a for a, _ in found], dtype=np.int64)
+    cols = np.array([b for _, b in found], dtype=np.int64)
+    n = features.n_people
+    return sp.csr_matrix((np.ones(len(found)), (rows, cols)), shape=(n, n))

@@ -22,9 +22,10 @@ from extractors.topics import TopicAnalyzer
 from graph.delta import Person, Post
 from graph.store import Projection
 from recommender.already_done import AlreadyDone
+from recommender.answer_outcomes import AnswerOutcomes
 from recommender.answerers import WhoCanAnswer
 from recommender.evaluation.baselines import ANSWERER_BASELINES, most_active, random_people
-from recommender.evaluation.datasets import detect_format, read_source
+from recommender.evaluation.datasets import detect_format, read_source, read_stackexchange_outcomes
 from recommender.evaluation.errors import EvaluationError
 from recommender.evaluation.metrics import (
     DEFAULT_RESAMPLES,
@@ -56,6 +57,8 @@ class AnswererOptions:
     baselines: tuple[str, ...] = ANSWERER_BASELINES
     random_state: int = 0
     resamples: int = DEFAULT_RESAMPLES
+    outcomes: bool = True
+    """Let weaktie use the source's acceptances and votes (each only once known) when it records them."""
     ours: Mapping[str, object] = field(default_factory=dict)
     """Hyperparameters of weaktie's :class:`WhoCanAnswer` (empty: its defaults)."""
 
@@ -75,6 +78,8 @@ class QuestionSet:
     """Question id → the person whose answer was accepted."""
     answers: frozenset[str] = frozenset()
     """Ids of the posts that are answers (for "most active answerers")."""
+    outcomes: AnswerOutcomes | None = None
+    """Acceptances and votes with the instant each became known, when the source records them (Stack Exchange)."""
 
 
 def load_questions(path: Path, *, fmt: str = "auto") -> QuestionSet:
@@ -90,6 +95,7 @@ def load_questions(path: Path, *, fmt: str = "auto") -> QuestionSet:
     records = tuple(sorted(batch.posts, key=lambda r: (r.created_at, r.id)))
     by_id = {record.id: record for record in records}
     accepted: dict[str, str] = {}
+    outcomes = None
     if fmt == "stackexchange":
         from extractors.sources.stackexchange import accepted_answers, post_id
 
@@ -99,6 +105,7 @@ def load_questions(path: Path, *, fmt: str = "auto") -> QuestionSet:
         for question, answer in accepted_answers(path).items():
             if answer in by_id and question in by_id:
                 accepted[question] = by_id[answer].author
+        outcomes = read_stackexchange_outcomes(path)
     else:
         questions = tuple(r for r in records if r.reply_to is None and reads_as_question(r.title, r.text))
         is_answer = lambda r: True  # noqa: E731
@@ -117,6 +124,7 @@ def load_questions(path: Path, *, fmt: str = "auto") -> QuestionSet:
         answerers={q: tuple(dict.fromkeys(people)) for q, people in answerers.items()},
         accepted=accepted,
         answers=frozenset(answers),
+        outcomes=outcomes,
     )
 
 
@@ -183,7 +191,9 @@ def _rank_all(
         at = chunk[0].created_at
         replay.advance_to(at)
         projection = replay.projection()
-        ours = WhoCanAnswer(analyzer=replay.analyzer.terms, **options.ours).fit(projection, as_of=at)  # type: ignore[arg-type]
+        ours = WhoCanAnswer(analyzer=replay.analyzer.terms, **options.ours).fit(  # type: ignore[arg-type]
+            projection, as_of=at, outcomes=data.outcomes if options.outcomes else None
+        )
         product = AlreadyDone(analyzer=replay.analyzer.terms).fit(projection, as_of=at)
         bm25 = (
             AlreadyDone(

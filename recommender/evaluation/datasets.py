@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,8 @@ import numpy as np
 from extractors.canonical import PEOPLE_FILE, POSTS_FILE, CanonicalBatch, read_canonical
 from extractors.extract import ExtractOptions, extract
 from extractors.interactions import interactions
-from extractors.sources.common import SourceError, open_archive
+from extractors.sources.common import Archive, SourceError, open_archive, parse_utc
+from recommender.answer_outcomes import AnswerOutcomes, Vote
 from recommender.evaluation.errors import EvaluationError
 
 Format = Literal["auto", "canonical", "stackexchange", "slack", "zulip", "email", "edges", "papers"]
@@ -103,6 +105,56 @@ def read_source(path: Path, *, fmt: str) -> CanonicalBatch:
 
         return read_email(Path(path))
     raise EvaluationError(f"{fmt!r} is not a source format; expected one of {', '.join(sorted(SOURCE_FORMATS))}")
+
+
+_VOTE_VALUES = {"2": 1, "3": -1}
+"""Stack Exchange vote types counted as votes: UpMod and DownMod (type 1, AcceptedByOriginator, is read apart)."""
+_ACCEPTED_VOTE = "1"
+
+
+def read_stackexchange_outcomes(path: Path) -> AnswerOutcomes:
+    """Which posts of a Stack Exchange dump are answers, when each accepted answer was accepted, and the votes.
+
+    The dump stores only the day of a vote (acceptances included), so each is taken as known at the end of its day:
+    later than it happened, never earlier. An accepted answer without its acceptance vote is left out (its date is
+    unknown). A dump without ``Votes.xml`` gives the answers only.
+    """
+    from extractors.sources.stackexchange import ANSWER, post_id
+
+    answers: set[str] = set()
+    accepted: dict[str, datetime] = {}
+    votes: list[Vote] = []
+    try:
+        with open_archive(Path(path)) as archive:
+            for row in _xml_rows(archive, archive.find("Posts.xml")):
+                if row.get("PostTypeId") == ANSWER and row.get("Id"):
+                    answers.add(post_id(row["Id"]))
+            for row in _xml_rows(archive, archive.find("Votes.xml")):
+                kind, post, day = row.get("VoteTypeId"), row.get("PostId"), row.get("CreationDate")
+                if not post or not day or (kind != _ACCEPTED_VOTE and kind not in _VOTE_VALUES):
+                    continue
+                try:
+                    known = parse_utc(day) + timedelta(days=1)
+                except (SourceError, ValueError):
+                    continue
+                if kind == _ACCEPTED_VOTE:
+                    accepted[post_id(post)] = known
+                else:
+                    votes.append(Vote(post=post_id(post), known_at=known, value=_VOTE_VALUES[kind]))
+    except SourceError as exc:
+        raise EvaluationError(str(exc)) from None
+    return AnswerOutcomes.of(answers=answers, accepted=accepted, votes=votes)
+
+
+def _xml_rows(archive: Archive, member: str | None) -> Iterator[dict[str, str]]:
+    """The attributes of each ``<row>`` of a dump file, streamed (nothing when the file is absent)."""
+    if member is None:
+        return
+    with archive.open(member) as stream:
+        for _event, element in ET.iterparse(stream, events=("end",)):
+            if element.tag == "row":
+                yield dict(element.attrib)
+                element.clear()
 
 
 def load_interactions(path: Path, *, fmt: str = "auto", labels: Path | None = None) -> Interactions:

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from graph.delta import Person, Team, Tie
 from graph.store import Projection
+from recommender.evaluation.acceptance import feedback_acceptance
 from recommender.evaluation.baselines import LINK_BASELINES, link_scores, top_k, undirected_adjacency
 from recommender.evaluation.datasets import Interactions
 from recommender.evaluation.errors import EvaluationError
@@ -103,13 +104,16 @@ def evaluate_people(
             rankings[method] = _baseline(setup, served, allowed, method, options)
         truth = {u: _truth_for(setup, u, cross_team=cross) for u in served}
         tables.append(_table(setup, view, served, rankings, truth, options))
+    # Interaction data sets carry no feedback, so this says so; a deployment's projection would hold some.
+    acceptance = feedback_acceptance(projection)
     return EvaluationReport(
         task="people",
         dataset=data.name,
         cut=setup.cut,
         tables=tuple(tables),
         targets=people_targets(tables),
-        notes=_notes(setup, options),
+        notes=(*_notes(setup, options), acceptance.summary()),
+        acceptance=acceptance,
         settings={
             "k": options.k,
             "capacity": options.capacity if options.capacity is not None else _product_capacity(options),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from recommender.evaluation.acceptance import Acceptance
 from recommender.evaluation.metrics import Estimate
 from recommender.evaluation.splits import Cut
 
@@ -98,6 +99,8 @@ class EvaluationReport:
     targets: tuple[Target, ...] = ()
     notes: tuple[str, ...] = ()
     settings: Mapping[str, object] = field(default_factory=dict)
+    acceptance: Acceptance | None = None
+    """People task: how recorded suggestions were received (``feedback_acceptance``); None for other tasks."""
 
     def table(self, key: str) -> Table:
         for table in self.tables:
@@ -114,4 +117,5 @@ class EvaluationReport:
             "tables": {table.key: table.as_dict() for table in self.tables},
             "targets": [target.as_dict() for target in self.targets],
             "notes": list(self.notes),
+            **({"acceptance": self.acceptance.as_dict()} if self.acceptance is not None else {}),
         }

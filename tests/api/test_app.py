@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,16 +15,18 @@ from api.engine import Engine
 from api.errors import ConfigurationError
 from api.problems import MEDIA_TYPE
 from api.settings import Settings
-from extractors.synthetic import PlantedMatch
+from api.tokens import issue_token
+from extractors.synthetic import PlantedMatch, generate_organisation
 from graph.embedded import EmbeddedStore
 from graph.errors import StoreError, StoreUnavailable
-from tests.api.conftest import Imported
+from tests.api.conftest import Imported, Tokens, bearer, import_into
 
 
 @pytest.fixture(scope="module")
-def client(imported: Imported) -> Iterator[TestClient]:
+def client(imported: Imported, tokens: Tokens) -> Iterator[TestClient]:
     app = create_app(imported.settings)
-    with TestClient(app) as client:  # the context runs the lifespan: the store opens here and closes after
+    # An admin token: who may call what is tests/api/test_auth.py's subject; these test what the endpoints answer.
+    with TestClient(app, headers=bearer(tokens.admin)) as client:  # the lifespan opens the store here, closes after
         yield client
     assert not hasattr(app.state, "engine")
 
@@ -245,3 +249,59 @@ def test_a_deferred_engine_opens_its_store_on_first_use_and_retries_after_a_fail
     engine.close()
     with pytest.raises(StoreError, match="closed"):
         engine.check_store()
+
+
+# -- POST /v1/posts: its own store, since it writes -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Imported]]:
+    world = import_into(tmp_path_factory.mktemp("posts"), generate_organisation(people=30, teams=3, posts=200, seed=2))
+    with TestClient(create_app(world.settings)) as client:
+        store = client.app.state.engine.store  # type: ignore[attr-defined]
+        client.headers.update(bearer(issue_token(store, scope="ingest", now=datetime.now(UTC))[1]))
+        yield client, world
+
+
+def _lines(*records: object) -> bytes:
+    return b"\n".join(record if isinstance(record, bytes) else json.dumps(record).encode() for record in records)
+
+
+def test_posted_records_are_imported_and_rejects_name_their_line(writable: tuple[TestClient, Imported]) -> None:
+    client, world = writable
+    known = world.org.people[0]["id"]
+    body = _lines(
+        {"kind": "person", "id": "new-1", "name": "Noor Haddad", "team": "platform"},
+        {"id": "np-1", "author": "new-1", "created_at": "2026-03-01T09:30:00Z", "text": "Rotating Kafka credentials"},
+        b"",
+        b"{not json",
+        {"kind": "post", "id": "np-2", "author": "nobody-9", "created_at": "2026-03-01T10:00:00Z", "text": "hi"},
+        {"kind": "person", "id": "new-2"},
+        {"id": "np-3", "author": known, "created_at": "yesterday", "text": "x"},
+    )
+    response = client.post("/v1/posts", content=body, headers={"Content-Type": "application/x-ndjson"})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["read"], report["imported_people"], report["imported_posts"]) == (6, 1, 1)
+    assert report["rejected"] == len(report["rejects"]) == 4
+    by_line = {reject["line"]: reject for reject in report["rejects"]}
+    assert by_line.keys() == {4, 5, 6, 7}
+    assert (by_line[5]["record"], by_line[5]["record_id"]) == ("post", "np-2")
+    assert (by_line[6]["record"], by_line[6]["field"]) == ("person", "name")
+    assert (by_line[7]["field"], by_line[7]["record_id"]) == ("created_at", "np-3")
+    assert str(world.settings.data_dir) not in response.text, "the server's paths stay on the server"
+    admin = bearer(issue_token(client.app.state.engine.store, scope="admin", now=datetime.now(UTC))[1])  # type: ignore[attr-defined]
+    profile = client.get("/v1/people/new-1", headers=admin).json()
+    assert [post["id"] for post in profile["recent_posts"]] == ["np-1"]
+    again = client.post("/v1/posts", content=body).json()
+    assert (again["imported_posts"], again["imported_people"], again["skipped_known"]) == (0, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [(b"", "no records"), (b"\n \n", "no records"), (_lines({"kind": "team", "id": "t"}), "line 1")],
+)
+def test_posting_something_else_is_a_400_problem(writable: tuple[TestClient, Imported], body: bytes, says: str) -> None:
+    client, _ = writable
+    problem = _problem(client.post("/v1/posts", content=body), 400)
+    assert says in problem["detail"]

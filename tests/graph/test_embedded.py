@@ -21,11 +21,22 @@ import networkx as nx
 import pytest
 
 from graph import snapshot as snapshot_module
+from graph.controls import (
+    AccessToken,
+    Controls,
+    DoNotPair,
+    Feedback,
+    Policy,
+    TopicCorrection,
+    secret_digest,
+    suppression_keys,
+)
+from graph.datadir import DataDirectory
 from graph.delta import GraphDelta, Person, Team, Topic
 from graph.embedded import EmbeddedStore
 from graph.errors import StoreError
 from graph.snapshot import FORMAT_VERSION, SNAPSHOT_FILE
-from tests.graph.sample import expertise, person, post, small_org, tie
+from tests.graph.sample import at, expertise, person, post, small_org, tie
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -240,7 +251,7 @@ def _flip_a_byte(data: bytes) -> bytes:
         (lambda data: data[: len(data) // 2], "truncated"),
         (_flip_a_byte, "checksum"),
         (lambda data: b"PK\x03\x04 not a snapshot at all", "header"),
-        (lambda data: data.replace(b"snapshot v1\n", b"snapshot v99\n", 1), "version 99"),
+        (lambda data: data.replace(b"snapshot v%d\n" % FORMAT_VERSION, b"snapshot v99\n", 1), "version 99"),
         (lambda data: _snapshot_bytes({"something": "else"}), "do not decode"),
     ],
     ids=["truncated", "flipped-byte", "foreign-file", "unknown-version", "foreign-payload"],
@@ -399,3 +410,280 @@ def test_every_relationship_owns_its_property_dict(tmp_path: Path) -> None:
         properties = [data for _, _, data in store.graph.edges(data=True)]
         assert len(properties) > 10
         assert len({id(data) for data in properties}) == len(properties)
+
+
+# -- controls, tokens, digests and forgetting on disk ---------------------------------------------------------------
+
+WEEK = "2026-W10"
+
+
+def _controls_delta() -> GraphDelta:
+    return GraphDelta(
+        feedback=(Feedback("ada", "cyd", "met", at(5)), Feedback("cyd", "ada", "dismiss", at(5))),
+        corrections=(TopicCorrection("ada", "rust", "add", at(5)),),
+        policies=(Policy("org", digest="monthly", updated_at=at(5)), Policy("person:ada", suggest=False)),
+        do_not_pair=(DoNotPair("cyd", "bob", at(5)),),
+    )
+
+
+def _token(token_id: str, person_id: str | None = "ada") -> AccessToken:
+    return AccessToken(
+        id=token_id,
+        digest=secret_digest(f"wt_{token_id}_x"),
+        scope="person" if person_id else "admin",
+        person=person_id,
+        created_at=at(1),
+        label="laptop",
+    )
+
+
+def _everything(store: EmbeddedStore) -> tuple[object, ...]:
+    return (*_state(store), store.controls(), store.tokens(), store.digests(), store.suppressed())
+
+
+def _digest_logs(directory: Path) -> list[Path]:
+    return sorted(directory.glob("digests.*.log"))
+
+
+def test_controls_tokens_digests_and_suppression_survive_a_reopen(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.upsert(_controls_delta())
+        store.save_token(_token("tok-ada"))
+        store.save_token(replace(_token("tok-admin", None), revoked_at=at(2)))
+        store.reserve_digest("ada", WEEK, at=at(7))
+        store.reserve_digest("cyd", WEEK, at=at(7))
+        store.mark_digest_sent("ada", WEEK, at=at(7.5))
+        store.forget_person("dee", suppress=suppression_keys(store.person("dee")))
+        before = _everything(store)
+        assert len(store.controls().feedback) == 2 and store.suppressed()
+
+    with EmbeddedStore(tmp_path) as reopened:
+        assert _everything(reopened) == before
+        assert reopened.reserve_digest("cyd", WEEK, at=at(8)) is False
+
+
+def test_reserving_a_digest_appends_to_a_log_instead_of_rewriting_the_snapshot(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        snapshot = (tmp_path / SNAPSHOT_FILE).read_bytes()
+
+        for person_id in ("ada", "bob", "cyd"):
+            assert store.reserve_digest(person_id, WEEK, at=at(7))
+        store.mark_digest_sent("ada", WEEK, at=at(8))
+
+        assert (tmp_path / SNAPSHOT_FILE).read_bytes() == snapshot
+        [log] = _digest_logs(tmp_path)
+        assert len(log.read_text().splitlines()) == 4
+
+    with EmbeddedStore(tmp_path) as reopened:
+        assert [(d.person, d.state) for d in reopened.digests()] == [
+            ("ada", "sent"),
+            ("bob", "reserved"),
+            ("cyd", "reserved"),
+        ]
+
+
+def test_the_next_snapshot_takes_in_the_digest_log(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.reserve_digest("ada", WEEK, at=at(7))
+        [first_log] = _digest_logs(tmp_path)
+
+        store.upsert(GraphDelta(people=(person("eve"),)))
+
+        assert not first_log.exists()
+        store.reserve_digest("eve", WEEK, at=at(7))
+        assert len(_digest_logs(tmp_path)) == 1
+
+    with EmbeddedStore(tmp_path) as reopened:
+        assert [d.person for d in reopened.digests()] == ["ada", "eve"]
+
+
+def test_a_reservation_survives_the_process_being_killed_right_after_it(tmp_path: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _RESERVER, str(tmp_path)],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert line == b"True True\n", child.stderr.read().decode() if child.stderr else ""
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+
+    with EmbeddedStore(tmp_path) as reopened:  # never closed: only what was flushed before returning counts
+        assert reopened.reserve_digest("ada", WEEK, at=at(9)) is False  # reserved on an empty directory
+        assert reopened.reserve_digest("bob", WEEK, at=at(9)) is False  # reserved through the digest log
+        assert reopened.reserve_digest("cyd", WEEK, at=at(9)) is True
+
+
+_RESERVER = textwrap.dedent(
+    """
+    import sys, time
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from graph.embedded import EmbeddedStore
+    from tests.graph.sample import small_org
+
+    store = EmbeddedStore(Path(sys.argv[1]))
+    now = datetime(2026, 3, 9, tzinfo=UTC)
+    first = store.reserve_digest("ada", "2026-W10", at=now)
+    store.upsert(small_org())
+    second = store.reserve_digest("bob", "2026-W10", at=now)
+    print(first, second, flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_a_digest_log_left_behind_by_a_later_snapshot_is_not_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A crash between writing a snapshot and removing the log it supersedes: that log must not count any more,
+    # or forgetting someone would bring their digest records back.
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.reserve_digest("bob", WEEK, at=at(7))
+        store.reserve_digest("ada", WEEK, at=at(7))
+        monkeypatch.setattr(DataDirectory, "remove_digest_logs", lambda self, *, keep: None)
+        store.forget_person("bob", suppress=suppression_keys(store.person("bob")))
+        monkeypatch.undo()
+        assert len(_digest_logs(tmp_path)) == 1  # the superseded log is still there
+
+    with EmbeddedStore(tmp_path) as reopened:
+        assert [d.person for d in reopened.digests()] == ["ada"]
+    assert _digest_logs(tmp_path) == []  # removed on open
+
+
+def test_a_torn_last_line_of_the_digest_log_is_dropped(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.reserve_digest("ada", WEEK, at=at(7))
+        [log] = _digest_logs(tmp_path)
+    with log.open("ab") as file:
+        file.write(b'["reserved", "bob", "2026-W')  # a write cut short: never acknowledged
+
+    with EmbeddedStore(tmp_path) as reopened:
+        assert [d.person for d in reopened.digests()] == ["ada"]
+        assert reopened.reserve_digest("bob", WEEK, at=at(8)) is True
+
+    with EmbeddedStore(tmp_path) as again:
+        assert [(d.person, d.at) for d in again.digests()] == [("ada", at(7)), ("bob", at(8))]
+
+
+def test_a_corrupt_digest_log_is_refused_naming_the_file(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.reserve_digest("ada", WEEK, at=at(7))
+        store.reserve_digest("bob", WEEK, at=at(7))
+        [log] = _digest_logs(tmp_path)
+    log.write_bytes(log.read_bytes().replace(b"reserved", b"misnamed", 1))
+
+    with pytest.raises(StoreError, match="line 1") as raised:
+        EmbeddedStore(tmp_path)
+
+    assert str(log) in str(raised.value)
+
+
+def test_a_failed_digest_write_records_nothing_and_the_next_one_still_lasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path)
+    store.upsert(small_org())
+    store.reserve_digest("ada", WEEK, at=at(7))
+
+    def full_disk(descriptor: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(StoreError, match="No space left"):
+        store.reserve_digest("bob", WEEK, at=at(7))
+    monkeypatch.undo()
+
+    assert [d.person for d in store.digests()] == ["ada"]
+    assert store.reserve_digest("bob", WEEK, at=at(8)) is True
+    store.close()
+    with EmbeddedStore(tmp_path) as reopened:
+        assert [(d.person, d.at) for d in reopened.digests()] == [("ada", at(7)), ("bob", at(8))]
+
+
+def test_a_forget_that_cannot_be_written_keeps_memory_and_disk_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path)
+    store.upsert(small_org())
+    store.upsert(_controls_delta())
+    store.upsert(GraphDelta(posts=(post("p5", "cyd", co_authors=("bob",), mentions=("bob",), reply_to="p2"),)))
+    store.save_token(_token("tok-bob", "bob"))
+    store.reserve_digest("bob", WEEK, at=at(7))
+    before = _everything(store)
+
+    def crash(source: object, target: object) -> None:
+        raise OSError(errno.EIO, "simulated crash during rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(StoreError):
+        store.forget_person("bob", suppress=suppression_keys(store.person("bob")))
+    monkeypatch.undo()
+
+    assert _everything(store) == before
+    store.close()
+    with EmbeddedStore(tmp_path) as reopened:
+        assert _everything(reopened) == before
+        reopened.forget_person("bob", suppress=suppression_keys(reopened.person("bob")))
+        assert reopened.counts().relationships["REPLY_TO"] == 0
+
+
+def test_the_graph_after_forgetting_is_the_one_networkx_would_build(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert(small_org())
+        store.upsert(GraphDelta(posts=(post("p5", "bob", co_authors=("cyd",), reply_to="p2"),)))
+        store.forget_person("bob", suppress=())
+        written = store.graph
+        rebuilt = nx.MultiDiGraph()
+        rebuilt.add_nodes_from(written.nodes(data=True))
+        rebuilt.add_edges_from(written.edges(keys=True, data=True))
+        roles = {(u[1], v[1]): d["role"] for u, v, k, d in written.edges(keys=True, data=True) if k == "AUTHORED"}
+        assert roles[("cyd", "p5")] == "author"
+        before = _state(store)
+
+    with EmbeddedStore(tmp_path) as reopened:
+        assert nx.utils.graphs_equal(reopened.graph, rebuilt)
+        assert _state(reopened) == before
+
+
+def test_a_version_1_snapshot_loads_without_controls_and_is_upgraded_by_the_next_write(tmp_path: Path) -> None:
+    # Version 1 had the seven graph sections and nothing else.
+    records = {
+        name: (names, [[] for _ in names])
+        for name, names in (
+            ("people", ("id", "name")),
+            ("teams", ("id", "name", "department")),
+            ("topics", ("id", "label")),
+            ("posts", ("id", "author", "created_at")),
+            ("ties", ("source", "target", "weight", "count", "last_at")),
+            ("expertise", ("person", "topic", "kind", "score", "evidence", "last_at")),
+            ("suggestions", ("person", "candidate", "score", "reasons", "at", "evidence_at")),
+        )
+    }
+    records["people"] = (("id", "name"), [["ada"], ["Ada"]])
+    (tmp_path / SNAPSHOT_FILE).write_bytes(_snapshot_bytes({"records": records, "unlinked": []}, version=1))
+
+    with EmbeddedStore(tmp_path) as store:
+        assert store.people() == [Person(id="ada", name="Ada")]
+        assert (store.controls(), store.tokens(), store.digests(), store.suppressed()) == (
+            Controls(),
+            [],
+            [],
+            frozenset(),
+        )
+        store.upsert(GraphDelta(policies=(Policy("org", suggest=False),)))
+
+    assert (tmp_path / SNAPSHOT_FILE).read_bytes().startswith(b"weaktie graph snapshot v%d\n" % FORMAT_VERSION)
+    with EmbeddedStore(tmp_path) as reopened:
+        assert reopened.people() == [Person(id="ada", name="Ada")]
+        assert reopened.controls().policies == (Policy("org", suggest=False),)
