@@ -5,6 +5,10 @@ Showing suggestions never records them by itself: only ``suggestions(..., record
 ``SUGGESTED`` edges (the CLI's ``suggest --record`` and digests do; the HTTP ``GET`` does not, so reloading
 a page cannot use up anyone's introductions).
 
+People's and admins' controls (feedback, topic corrections, policies, do-not-pair, forget) are written through
+``store.upsert`` and drop the fitted models; the recommenders fit on ``apply_controls(store.projection())``, and
+every answer checks the controls once more before it is shown (docs/privacy.md).
+
 The CLI opens its store with :func:`open_store`. The HTTP service opens one Neo4j driver per process
 (:func:`neo4j_driver`) and an engine whose store is opened on first use (``Engine(opener=...)``), so it starts
 and answers ``/v1/health`` while Neo4j is down, and creates the schema once the server is back.

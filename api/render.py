@@ -86,6 +86,8 @@ def stats_table(counts: StatsPublic) -> Table:
     for kind, n in counts.relationships.items():
         table.add_row("relationship", kind, f"{n:,}")
     table.add_row("", "total", f"{counts.total:,}", style="bold")
+    if counts.suppressed:
+        table.caption = "Fewer people than WEAKTIE_MIN_GROUP_SIZE: counts this small are not shown."
     return table
 
 

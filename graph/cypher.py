@@ -292,7 +292,7 @@ MATCH (n:Digest {period: $period})
 RETURN properties(n) AS properties
 """
 
-# -- forgetting a person: FORGET runs in order in one transaction, after PERSON_EXISTS found them ---------------------
+# -- forgetting a person: FORGET runs in order in one transaction, after PERSON_EXISTS found them ------------------
 
 PERSON_EXISTS: Final = """
 MATCH (n:Person {id: $id})
@@ -326,6 +326,11 @@ SET post.co_authors = [x IN coalesce(post.co_authors, []) WHERE x <> $id],
     post.mentions = [x IN coalesce(post.mentions, []) WHERE x <> $id],
     post.audience = CASE WHEN restricted AND size(audience) = 0 THEN [post.author] ELSE audience END
 """,
+    # Nobody keeps a forgotten person as their manager: the id itself is data about them.
+    """
+MATCH (other:Person {manager: $id})
+SET other.manager = null
+""",
     # The node and every relationship: membership, authorship, mentions, ties, expertise, suggestions, feedback,
     # corrections and do-not-pair entries, in either direction.
     """
@@ -350,11 +355,21 @@ MATCH (t:Topic)
 WHERE t.declared_only AND NOT EXISTS { (t)--() }
 DELETE t
 """,
+    # $call marks the keys this very call added, for FORGOTTEN_BY_CALL.
     """
 UNWIND $keys AS key
-MERGE (:Suppressed {key: key})
+MERGE (n:Suppressed {key: key})
+SET n.forgotten_by = $call
 """,
 )
+
+# A retry of a forget whose commit was acknowledged too late finds the person gone: this tells it that it was itself
+# (and so succeeded), not a second request for someone already forgotten (NotFound).
+FORGOTTEN_BY_CALL: Final = """
+MATCH (n:Suppressed)
+WHERE n.key IN $keys AND n.forgotten_by = $call
+RETURN count(n) > 0 AS done
+"""
 
 SUPPRESSED: Final = """
 MATCH (n:Suppressed)
@@ -525,6 +540,14 @@ MATCH (p:Person)-[s:SUGGESTED]->(c:Person)
 RETURN p.id AS person, c.id AS candidate, s.score AS score, s.reasons AS reasons, s.at AS at
 ORDER BY s.at DESC, person, candidate
 LIMIT $limit
+"""
+
+# Every property of every node and relationship, whatever its label or type: what a check that a forgotten person
+# left no trace reads.
+ALL_PROPERTIES: Final = """
+CALL () { MATCH (n) RETURN collect(properties(n)) AS nodes }
+CALL () { MATCH ()-[r]->() RETURN collect(properties(r)) AS relationships }
+RETURN nodes + relationships AS properties
 """
 
 # Every node and relationship, whatever its label or type, with their element ids: a repeated write that changes

@@ -320,6 +320,13 @@ class EmbeddedStore:
                     attributes["unlinked"] = references
                 else:
                     del attributes["unlinked"]
+        # Nobody keeps a forgotten person as their manager: the id itself is data about them.
+        managed = [
+            (key, replace(attributes["record"], manager=None))
+            for key, attributes in nodes.items()
+            if key[0] == PERSON and attributes["record"].manager == person_id
+        ]
+        self._put_nodes(managed)
         # The person first: undoing runs backwards, so their posts are back before their AUTHORED edges are.
         self._remove_node((PERSON, person_id))
         gone = set(alone)
@@ -822,9 +829,24 @@ def _post_links(post: Post) -> list[Link]:
 
 
 def _updated(table: dict[Any, Any], items: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
-    """``table`` with ``items`` written over it (the last per key wins): a new dict, or ``table`` if no items."""
-    changes = dict(items)
+    """``table`` with ``items`` written over it: a new dict, or ``table`` if no items.
+
+    A record replaces the stored one unless it is older (``at``, or ``updated_at`` for policies; a policy without a
+    time always replaces), so a late retry of an old request cannot undo a newer one. Neo4j applies the same rule.
+    """
+    changes: dict[Any, Any] = {}
+    for key, record in items:
+        current = changes.get(key, table.get(key))
+        if current is None or not _older(record, current):
+            changes[key] = record
     return {**table, **changes} if changes else table
+
+
+def _older(record: Any, current: Any) -> bool:
+    when, now = getattr(record, "at", None), getattr(current, "at", None)
+    if isinstance(record, Policy):
+        when, now = record.updated_at, current.updated_at
+    return when is not None and now is not None and when < now
 
 
 def _controls(state: _State) -> Controls:

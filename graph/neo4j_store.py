@@ -63,6 +63,14 @@ class Neo4jStore:
     ends are stored. Records come back equal to those written: lists become tuples again and Neo4j ``DateTime``
     values become timezone-aware UTC datetimes.
 
+    Controls are relationships (``FEEDBACK``, ``CORRECTS``, ``DO_NOT_PAIR``) and ``Policy`` nodes; a control replaces
+    the stored one of its key unless its timestamp is older, so a late replay cannot undo a newer word. A topic that
+    only a correction names is a ``Topic`` marked ``declared_only``: left out of :meth:`topics`, the projection, the
+    counts and :meth:`topic_people` until a Topic record for it is upserted. Tokens, digests and the suppression list
+    are ``Token``, ``Digest`` and ``Suppressed`` nodes outside :data:`~graph.store.NODE_LABELS`. A digest is reserved
+    by a MERGE under a uniqueness constraint (atomic across processes); forgetting a person is one transaction. Both
+    carry a per-call marker, so a retry after a lost commit acknowledgement reports what the first attempt did.
+
     Driver failures become :class:`StoreUnavailable` (server unreachable or busy: retry later) or
     :class:`StoreError`. The store keeps no connection state of its own, so it works again once the server is back.
     """
@@ -290,8 +298,9 @@ class Neo4jStore:
     def forget_person(self, person_id: str, *, suppress: Iterable[str]) -> None:
         self._check_open()
         keys = sorted(set(suppress))
+        call = uuid.uuid4().hex
         with self._translated(), self._session() as session:
-            found = session.execute_write(_forget, person_id, keys)
+            found = session.execute_write(_forget, person_id, keys, call)
         if not found:
             raise NotFound("person", person_id)
 
@@ -395,11 +404,14 @@ def _run_batch(tx: neo4j.ManagedTransaction, statement: LiteralString, rows: lis
     tx.run(statement, rows=rows).consume()
 
 
-def _forget(tx: neo4j.ManagedTransaction, person_id: str, keys: list[str]) -> bool:
-    """Every step of forgetting a person, in one transaction; False (and nothing written) if there is no such person."""
+def _forget(tx: neo4j.ManagedTransaction, person_id: str, keys: list[str], call: str) -> bool:
+    """Every step of forgetting a person, in one transaction; False (and nothing written) if there is no such person.
+
+    True as well when this is the driver retrying a call whose commit went through (see cypher.FORGOTTEN_BY_CALL).
+    """
     if not tx.run(cypher.PERSON_EXISTS, id=person_id).single(strict=True)["found"]:
-        return False
-    parameters = {"id": person_id, "scope": person_scope(person_id), "keys": keys}
+        return bool(tx.run(cypher.FORGOTTEN_BY_CALL, keys=keys, call=call).single(strict=True)["done"])
+    parameters = {"id": person_id, "scope": person_scope(person_id), "keys": keys, "call": call}
     for statement in cypher.FORGET:
         tx.run(statement, parameters).consume()
     return True

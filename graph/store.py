@@ -166,7 +166,8 @@ class GraphStore(Protocol):
 
     def forget_person(self, person_id: str, *, suppress: Iterable[str]) -> None:
         """Erase a person: their node, posts they authored alone (co-authored posts lose them as co-author),
-        mentions of them, ties, expertise, suggestions to and of them, feedback, corrections, their person policy,
+        mentions of them, other people's ``manager`` field when it names them, ties, expertise, suggestions to and
+        of them, feedback, corrections, their person policy,
         do-not-pair entries, tokens and digest records. Adds ``suppress`` (see ``graph.controls.suppression_keys``)
         to the suppression list in the same write. NotFound for an unknown id.
         """

@@ -114,12 +114,19 @@ class WhoCanAnswer(BaseEstimator):
         self.random_state = random_state
 
     def fit(
-        self, projection: Projection, *, as_of: datetime | None = None, outcomes: AnswerOutcomes | None = None
+        self,
+        projection: Projection,
+        *,
+        as_of: datetime | None = None,
+        outcomes: AnswerOutcomes | None = None,
+        weights_from: WhoCanAnswer | None = None,
     ) -> Self:
         """Index ``projection`` as of ``as_of`` and learn the weights by replaying its answered questions.
 
         ``outcomes`` (optional) says which replies are answers, which were accepted and how they were voted on; each
         is used only once known (before the replayed question, or before ``as_of`` for the labels).
+        ``weights_from`` reuses the weights of an earlier fit instead of replaying: for loops that refresh the index
+        more often than the weights (the weights then rest on less history, never on more).
         """
         if self.pool < 1 or self.recent_half_life_days <= 0 or self.max_questions < 1:
             raise RecommenderError("pool, max_questions and recent_half_life_days must be positive")
@@ -138,7 +145,9 @@ class WhoCanAnswer(BaseEstimator):
             [self.index_.index_.get(post.author, -1) for post in self.index_.posts_], dtype=np.int64
         )
         self.n_questions_ = len(np.unique(self.answers_.question))
-        self.learned_ = self._learn()
+        if weights_from is not None and not hasattr(weights_from, "learned_"):
+            raise NotFitted(type(weights_from).__name__)
+        self.learned_ = self._learn() if weights_from is None else weights_from.learned_
         return self
 
     def query(self, text: str, *, asker: str | None = None, viewer: str | None = None, k: int = 5) -> list[Match]:

@@ -152,10 +152,14 @@ def explain_mode(
     takes = shown_topics(features, ((t, "knows") for t, _ in score.takes), me.id, viewer, evidence)
     if not gives or (mode == "mutual" and not takes):
         return ()
-    new = {features.topic_labels[t] for t, _ in score.gives if modes.newness[t] >= NEW_TOPIC}
-    label = (lambda text: f"{text} (new here)" if text in new else text) if mode == "reverse" else (lambda text: text)
-    proven = tuple(label(text) for text, _, claim in gives if not claim.declared)
-    said = tuple(label(text) for text, _, claim in gives if claim.declared)
+    # Newness weighs only in reverse mode, so only there is it said out loud.
+    new = {features.topic_labels[t] for t, _ in score.gives if mode == "reverse" and modes.newness[t] >= NEW_TOPIC}
+
+    def named(text: str) -> str:
+        return f"{text} (new here)" if text in new else text
+
+    proven = tuple(named(text) for text, _, claim in gives if not claim.declared)
+    said = tuple(named(text) for text, _, claim in gives if claim.declared)
     which = {"mentor": _need_phrase(features, person), "reverse": "", "mutual": ""}[mode]
     parts = []
     if proven:

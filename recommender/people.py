@@ -24,7 +24,7 @@ from recommender.controls import apply_controls, blocked_pairs, hidden_topics
 from recommender.errors import NotFitted, RecommenderError
 from recommender.explain import Suggestion
 from recommender.features import Features, build_features, team_rarity
-from recommender.modes import ModeFeatures, build_mode_features, explain_mode, mode_evidence_at, mode_pair, mode_totals
+from recommender.modes import MentorMode, build_mode_features, explain_mode, mode_evidence_at, mode_pair, mode_totals
 from recommender.reasons import CORE_KINDS, EvidenceIndex, explain_pair
 from recommender.scoring import PairScore, ScoreWeights, evidence_times, score_block, score_pair
 from recommender.tie_model import TieModel, pair_block
@@ -106,7 +106,6 @@ class PeopleToMeet(BaseEstimator):
         """
         self._check_params()
         projection = apply_controls(projection)
-        self.projection_ = projection
         features = build_features(projection, as_of=as_of, half_life_days=self.half_life_days)
         self.features_ = features
         self.weights_ = ScoreWeights(
@@ -119,13 +118,13 @@ class PeopleToMeet(BaseEstimator):
         self.tie_model_ = self._tie_model(features)
         self.capacity_ = self.capacity if self.capacity is not None else max(3, 2 * self.k)
         self.capacities_ = self._capacities(features)
-        self.evidence_ = EvidenceIndex.build(
-            projection.posts, projection.expertise, hidden=hidden_topics(projection.controls)
-        )
+        hidden = hidden_topics(projection.controls)
+        self.evidence_ = EvidenceIndex.build(projection.posts, projection.expertise, hidden=hidden)
         blocked = self._strong_ties(features) if self.exclude_strong_ties else _empty(features.n_people)
         blocked = blocked + self._repeats(features, projection.suggestions)
         blocked = blocked + _pairs(features, blocked_pairs(projection.controls))
         self.blocked_ = blocked.tocsr()
+        self.modes_ = build_mode_features(projection, features, half_life_days=self.half_life_days, hidden=hidden)
         rows, cols, scores = self._candidates(features, self.blocked_)
         self.allocation_ = allocate(
             rows, cols, scores, per_row=self.k, capacity=self.capacities_, random_state=self.random_state
@@ -189,15 +188,15 @@ class PeopleToMeet(BaseEstimator):
             for item in suggestions
         )
 
-    def _recommend_mode(self, person: int, mode: Mode, limit: int, viewer: Person) -> list[Suggestion]:
+    def _recommend_mode(self, person: int, mode: MentorMode, limit: int, viewer: Person) -> list[Suggestion]:
         """The best ``limit`` partners in a mentoring mode whose reasons ``viewer`` may see (no capacity applies)."""
-        features, modes = self.features_, self._modes()
-        totals = mode_totals(modes, features, mode, person)  # type: ignore[arg-type]
+        features, modes = self.features_, self.modes_
+        totals = mode_totals(modes, features, mode, person)
         totals[~self._allowed(person)] = 0.0
         found = np.flatnonzero(totals > 0)
         suggestions: list[Suggestion] = []
         for candidate in found[np.lexsort((found, -totals[found]))][: self.pool].tolist():
-            pair = mode_pair(modes, features, mode, person, candidate)  # type: ignore[arg-type]
+            pair = mode_pair(modes, features, mode, person, candidate)
             reasons = explain_mode(
                 features,
                 modes,
@@ -206,7 +205,7 @@ class PeopleToMeet(BaseEstimator):
                 person,
                 candidate,
                 viewer=viewer,
-                evidence=self.evidence_,  # type: ignore[arg-type]
+                evidence=self.evidence_,
             )
             if not reasons:
                 continue
@@ -230,19 +229,9 @@ class PeopleToMeet(BaseEstimator):
         allowed[person] = False
         if self.exclude_teammates and features.team_of[person] >= 0:
             allowed &= features.team_of != features.team_of[person]
-        allowed[self.blocked_[person].indices] = False
+        row = self.blocked_[person]
+        allowed[row.indices[row.data > 0]] = False
         return allowed
-
-    def _modes(self) -> ModeFeatures:
-        # Built on first use: peer-only deployments and evaluations never pay for it.
-        if not hasattr(self, "modes_"):
-            self.modes_ = build_mode_features(
-                self.projection_,
-                self.features_,
-                half_life_days=self.half_life_days,
-                hidden=hidden_topics(self.projection_.controls),
-            )
-        return self.modes_
 
     def _suggestion(self, person: int, candidate: int, score: float, viewer: Person) -> Suggestion | None:
         features = self.features_

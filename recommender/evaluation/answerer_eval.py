@@ -53,12 +53,16 @@ class AnswererOptions:
     cut: datetime | None = None
     refit_every: int = 1
     """Refit after this many test questions; 1 is exact (every question sees everything posted before it)."""
+    relearn_every: int = 1
+    """Of those refits, relearn weaktie's weights at every this many (the others refresh its index and reuse the
+    last weights, learned on less history): 1 relearns at every refit."""
     spacy_model: str = "auto"
     baselines: tuple[str, ...] = ANSWERER_BASELINES
     random_state: int = 0
     resamples: int = DEFAULT_RESAMPLES
-    outcomes: bool = True
-    """Let weaktie use the source's acceptances and votes (each only once known) when it records them."""
+    outcomes: bool = False
+    """Let weaktie use the source's answers, acceptances and votes (each only once known) when it records them.
+    Off by default: on the Stack Exchange dump it measured no better (docs/evaluation.md, "Acceptances and votes")."""
     ours: Mapping[str, object] = field(default_factory=dict)
     """Hyperparameters of weaktie's :class:`WhoCanAnswer` (empty: its defaults)."""
 
@@ -133,8 +137,10 @@ def evaluate_answerers(
 ) -> EvaluationReport:
     """Rank people for every question after the cut with weaktie and the baselines, and score the rankings."""
     say = progress or (lambda _message: None)
-    if options.refit_every < 1:
-        raise EvaluationError(f"refit_every must be at least 1, got {options.refit_every}")
+    if options.refit_every < 1 or options.relearn_every < 1:
+        raise EvaluationError(
+            f"refit_every and relearn_every must be at least 1, got {options.refit_every} and {options.relearn_every}"
+        )
     times = np.array([q.created_at.timestamp() for q in data.questions])
     cut = (
         cut_at(times, options.cut, unit="questions")
@@ -161,9 +167,11 @@ def evaluate_answerers(
         cut=cut,
         tables=tuple(tables),
         targets=answerer_targets(tables),
-        notes=_notes(options, cut.how),
+        notes=_notes(options, cut.how, outcomes=options.outcomes and data.outcomes is not None),
         settings={
             "refit_every": options.refit_every,
+            "relearn_every": options.relearn_every,
+            "outcomes": options.outcomes and data.outcomes is not None,
             "spacy_model": options.spacy_model,
             "random_state": options.random_state,
             "resamples": options.resamples,
@@ -186,13 +194,18 @@ def _rank_all(
     replay = _Replay(data, spacy_model=options.spacy_model)
     rng = np.random.default_rng(options.random_state)
     rankings: dict[str, dict[str, list[str]]] = {OURS: {}, ALREADY_DONE: {}, **{m: {} for m in options.baselines}}
+    ours: WhoCanAnswer | None = None
     for start in range(0, len(test), options.refit_every):
         chunk = test[start : start + options.refit_every]
         at = chunk[0].created_at
         replay.advance_to(at)
         projection = replay.projection()
+        relearn = start // options.refit_every % options.relearn_every == 0
         ours = WhoCanAnswer(analyzer=replay.analyzer.terms, **options.ours).fit(  # type: ignore[arg-type]
-            projection, as_of=at, outcomes=data.outcomes if options.outcomes else None
+            projection,
+            as_of=at,
+            outcomes=data.outcomes if options.outcomes else None,
+            weights_from=None if relearn else ours,
         )
         product = AlreadyDone(analyzer=replay.analyzer.terms).fit(projection, as_of=at)
         bm25 = (
@@ -374,9 +387,21 @@ def answerer_targets(tables: Sequence[Table]) -> tuple[Target, ...]:
     return tuple(targets)
 
 
-def _notes(options: AnswererOptions, how: str) -> tuple[str, ...]:
+def _notes(options: AnswererOptions, how: str, *, outcomes: bool) -> tuple[str, ...]:
     exact = options.refit_every == 1
+    extra = []
+    if options.relearn_every > 1:
+        extra.append(
+            f"weaktie's weights were relearned only every {options.relearn_every} refits; the refits in between "
+            "refresh its index and reuse the last weights (learned on less history, never on more)."
+        )
+    if outcomes:
+        extra.append(
+            "weaktie read the dump's answers, acceptances and votes, each only once known: a vote or acceptance "
+            "counts from the end of its day (the dump stores only the day), so the replay never sees one early."
+        )
     return (
+        *extra,
         f"Cut: {how}. Test questions are those after the cut with an answer by someone other than the asker.",
         "Every method sees only posts created before the question"
         + (

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from api.ingest import ingest_directory
+from api.ingest import drop_suppressed, ingest_directory
 from api.settings import Settings
+from extractors.canonical import CanonicalBatch, PostRecord
 from extractors.synthetic import SyntheticOrg, write_canonical
+from graph.controls import suppression_keys
+from graph.delta import Person
 from graph.embedded import EmbeddedStore
 from tests.api.conftest import Imported
 
@@ -92,3 +96,58 @@ def test_progress_ends_at_the_number_of_posts(small_org: SyntheticOrg, tmp_path:
     assert seen[0] == (0, 50)
     assert seen[-1] == (50, 50)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_suppressed_people_and_their_posts_are_dropped_and_counted() -> None:
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    gone = Person(id="u-gone", name="Gone Person", email="Gone@Example.com", handles=("gone",))
+    other = Person(id="u-other", name="Other Person")
+    batch = CanonicalBatch(
+        people=(gone, other),
+        posts=(
+            PostRecord(id="by-gone", author="u-gone", created_at=at),
+            PostRecord(id="by-gone-email", author="gone@example.com", created_at=at),
+            PostRecord(
+                id="with-gone",
+                author="u-other",
+                created_at=at,
+                co_authors=("u-gone",),
+                mentions=("gone", "u-other"),
+                audience=("u-gone", "team:x"),
+            ),
+            PostRecord(id="only-to-gone", author="u-other", created_at=at, audience=("u-gone",)),
+            PostRecord(id="untouched", author="u-other", created_at=at, audience=("team:x",)),
+        ),
+        rejects=(),
+        read=7,
+    )
+
+    kept, dropped = drop_suppressed(batch, suppression_keys(gone))
+
+    assert dropped == 3  # the people record and the two posts they wrote (found by id and by e-mail)
+    assert [person.id for person in kept.people] == ["u-other"]
+    posts = {post.id: post for post in kept.posts}
+    assert posts.keys() == {"with-gone", "only-to-gone", "untouched"}
+    assert (posts["with-gone"].co_authors, posts["with-gone"].mentions) == ((), ("u-other",))
+    assert posts["with-gone"].audience == ("team:x",)
+    # A restricted post must not turn public when its only reader is forgotten: it stays with its author.
+    assert posts["only-to-gone"].audience == ("u-other",)
+    assert posts["untouched"] is batch.posts[4]
+    assert drop_suppressed(batch, frozenset()) == (batch, 0)
+    assert drop_suppressed(batch, suppression_keys(Person(id="u-else", name="Else"))) == (batch, 0)
+
+
+def test_a_forgotten_person_is_not_imported_again(imported: Imported, tmp_path: Path) -> None:
+    gone = next(match.expert for match in imported.org.planted if match.kind == "introduction")
+    with EmbeddedStore() as store:
+        ingest_directory(imported.export, store, settings=_settings(tmp_path))
+        person = store.person(gone)
+        store.forget_person(gone, suppress=suppression_keys(person))
+        before = store.projection()
+
+        again = ingest_directory(imported.export, store, settings=_settings(tmp_path))
+
+        assert again.suppressed == 1 + sum(1 for post in imported.org.posts if post["author"] == gone)
+        assert again.imported == 0
+        assert store.projection() == before
+        assert gone not in {p.id for p in store.people()}

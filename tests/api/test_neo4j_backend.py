@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,10 @@ from api.cli import app as cli
 from api.engine import Engine, open_store
 from api.problems import MEDIA_TYPE
 from api.settings import Settings, get_settings
+from api.tokens import issue_token
 from extractors.synthetic import PlantedMatch
 from graph.neo4j_store import Neo4jStore
-from tests.api.conftest import Imported
+from tests.api.conftest import Imported, bearer
 from tests.neo4j_server import TestServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.neo4j]
@@ -86,6 +88,16 @@ def loaded(neo4j_server: TestServer, imported: Imported) -> Imported:
     return imported
 
 
+@pytest.fixture(scope="module")
+def admin(loaded: Imported, neo4j_server: TestServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Headers with an admin token stored in Neo4j: requests authenticate against the server they read."""
+    store = open_store(_settings(neo4j_server, tmp_path_factory.mktemp("tokens")))
+    try:
+        return bearer(issue_token(store, scope="admin", label="tests", now=datetime.now(UTC))[1])
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def cli_env(neo4j_server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     environment = _environment(neo4j_server, tmp_path / "data")
@@ -104,8 +116,13 @@ def test_open_store_returns_a_neo4j_store_owning_its_driver(neo4j_server: TestSe
     assert _count(neo4j_server, "RETURN 1 AS one") == [{"one": 1}]
 
 
-def test_the_api_reads_the_graph_from_neo4j(loaded: Imported, neo4j_server: TestServer, tmp_path: Path) -> None:
-    with TestClient(create_app(_settings(neo4j_server, tmp_path))) as client:
+def test_the_api_reads_the_graph_from_neo4j(
+    loaded: Imported, neo4j_server: TestServer, tmp_path: Path, admin: dict[str, str]
+) -> None:
+    with TestClient(create_app(_settings(neo4j_server, tmp_path)), headers=admin) as client:
+        assert (
+            client.get("/v1/stats", headers={"Authorization": "Bearer wt_0123456789ab_" + "A" * 43}).status_code == 401
+        )
         health = client.get("/v1/health")
         assert health.status_code == 200, health.text
         assert health.json()["store"] == "neo4j"
@@ -135,7 +152,7 @@ def test_suggest_record_writes_suggested_edges(loaded: Imported, neo4j_server: T
 
 
 def test_api_and_cli_say_neo4j_is_down_and_recover_when_it_is_back(
-    loaded: Imported, neo4j_server: TestServer, tmp_path: Path
+    loaded: Imported, neo4j_server: TestServer, tmp_path: Path, admin: dict[str, str]
 ) -> None:
     if not neo4j_server.managed:
         message = "the Neo4j test server is external (WEAKTIE_TEST_NEO4J_URI): this test must stop and start it"
@@ -148,7 +165,8 @@ def test_api_and_cli_say_neo4j_is_down_and_recover_when_it_is_back(
     store_paths = ["/v1/health", "/v1/stats", person, f"{person}/suggestions"]
     environment = {**os.environ, **_environment(neo4j_server, tmp_path / "cli")}
     with ExitStack() as stack:
-        client = stack.enter_context(TestClient(create_app(settings)))
+        # While Neo4j is down a token cannot be checked either: 503, not a 401 that would blame the caller.
+        client = stack.enter_context(TestClient(create_app(settings), headers=admin))
         for path in store_paths:
             assert client.get(path).status_code == 200, path
 
@@ -158,7 +176,7 @@ def test_api_and_cli_say_neo4j_is_down_and_recover_when_it_is_back(
                 _assert_store_unavailable(client.get(path))
             _assert_store_unavailable(client.post("/v1/already-done", json={"text": "x", "asker": planted.person}))
             # A service started while Neo4j is down starts, and says so.
-            late = stack.enter_context(TestClient(create_app(settings)))
+            late = stack.enter_context(TestClient(create_app(settings), headers=admin))
             _assert_store_unavailable(late.get("/v1/health"))
 
             down = _weaktie("stats", env=environment)

@@ -6,8 +6,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.auth import Forbidden
 from api.errors import ConfigurationError
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, install_problems
+from api.tokens import Unauthorized
 from graph.errors import NotFound, StoreError, StoreUnavailable, WeaktieError
 
 SECRET = "bolt://admin:hunter2@db.internal:7687"
@@ -31,6 +33,8 @@ def client() -> TestClient:
         "/config": ConfigurationError(f"bad uri {SECRET}"),
         "/input": WeaktieError("the text is empty; describe the work in a sentence"),
         "/crash": RuntimeError(f"bug near {SECRET}"),
+        "/unauthorized": Unauthorized("the bearer token is not valid; ask an administrator for a new one"),
+        "/forbidden": Forbidden("this endpoint needs a token with scope admin; this one has scope person"),
     }
     for path, exc in routes.items():
         app.add_api_route(path, _raiser(exc), methods=["GET"])
@@ -60,6 +64,8 @@ def _problem(response, status: int) -> dict:
         ("/store-error", 500, "store-error"),
         ("/config", 500, "configuration-error"),
         ("/input", 400, "invalid-request"),
+        ("/unauthorized", 401, "unauthorized"),
+        ("/forbidden", 403, "forbidden"),
     ],
 )
 def test_weaktie_errors_map_to_their_status(client: TestClient, path: str, status: int, slug: str) -> None:
@@ -74,6 +80,13 @@ def test_not_found_names_the_id(client: TestClient) -> None:
     body = _problem(client.get("/not-found"), 404)
     assert "p-missing" in body["detail"]
     assert (body["kind"], body["id"]) == ("person", "p-missing")
+
+
+def test_unauthorized_challenges_for_a_bearer_token(client: TestClient) -> None:
+    response = client.get("/unauthorized")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "ask an administrator" in _problem(response, 401)["detail"]
+    assert "www-authenticate" not in client.get("/forbidden").headers
 
 
 def test_unavailable_store_says_when_to_retry(client: TestClient) -> None:

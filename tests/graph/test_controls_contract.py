@@ -149,6 +149,31 @@ def test_the_latest_of_several_records_for_one_key_in_a_delta_wins(store: GraphS
     assert [p.suggest for p in controls.policies] == [True]
 
 
+def test_an_older_record_never_replaces_a_newer_one(store: GraphStore) -> None:
+    # A late retry of an old request (say, a widget click replayed) must not undo what was said since.
+    store.upsert(small_org())
+    store.upsert(
+        GraphDelta(
+            feedback=(feedback("ada", "cyd", "met", day=6),),
+            corrections=(correction("ada", "kubernetes", "add", day=6),),
+            policies=(policy("org", suggest=True, day=6),),
+        )
+    )
+
+    store.upsert(
+        GraphDelta(
+            feedback=(feedback("ada", "cyd", "dismiss", day=5),),
+            corrections=(correction("ada", "kubernetes", "hide", day=5),),
+            policies=(policy("org", suggest=False, day=5),),
+        )
+    )
+
+    controls = store.controls()
+    assert [f.kind for f in controls.feedback] == ["met"]
+    assert [c.action for c in controls.corrections] == ["add"]
+    assert [p.suggest for p in controls.policies] == [True]
+
+
 def test_the_latest_correction_per_person_and_topic_wins(store: GraphStore) -> None:
     store.upsert(small_org())
     store.upsert(
@@ -536,3 +561,13 @@ def test_writing_a_forgotten_person_again_works_and_keeps_the_suppression_list(s
     assert store.reserve_digest("bob", PERIOD, at=at(9)) is True  # the forgotten reservation went with him
     store.upsert(GraphDelta(topics=(Topic("rust", "Rust"),), corrections=(correction("bob", "rust", "add"),)))
     assert correction("bob", "rust", "add") in store.controls().corrections
+
+
+def test_forgetting_clears_them_as_anyone_s_manager(store: GraphStore) -> None:
+    _store_around_bob(store)
+    store.upsert(GraphDelta(people=(replace(store.person("cyd"), manager="bob"),)))
+
+    store.forget_person("bob", suppress=suppression_keys(BOB))
+
+    assert store.person("cyd").manager is None
+    assert store.person("ada").manager is None

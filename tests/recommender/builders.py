@@ -22,8 +22,8 @@ def terms(text: str) -> tuple[str, ...]:
     return tuple(word for word in re.findall(r"[a-z0-9]+", text.lower()) if word not in STOP)
 
 
-def person(pid: str, team: str | None, *, opted_out: bool = False) -> Person:
-    return Person(id=pid, name=pid.capitalize(), team=team, opted_out=opted_out)
+def person(pid: str, team: str | None, *, opted_out: bool = False, started_at: datetime | None = None) -> Person:
+    return Person(id=pid, name=pid.capitalize(), team=team, opted_out=opted_out, started_at=started_at)
 
 
 def post(
