@@ -222,6 +222,7 @@ def ingest_lines(engine: Engine, body: bytes) -> IngestPublic:
         skipped_known=report.skipped_known,
         unresolved_mentions=report.unresolved_mentions,
         topics_learned=report.topics_learned,
+        suppressed=report.suppressed,
         elapsed=report.elapsed,
         rejects=rejects,
     )

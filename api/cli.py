@@ -195,6 +195,7 @@ def _total(reports: list[SourceReport]) -> IngestReport:
         skipped_known=sum(p.skipped_known for p in parts),
         unresolved_mentions=sum(p.unresolved_mentions for p in parts),
         topics_learned=sum(p.topics_learned for p in parts),
+        suppressed=sum(p.suppressed for p in parts),
         rejects_path=next((p.rejects_path for p in reversed(parts) if p.rejects_path), None),
         elapsed=sum(p.elapsed for p in parts),
     )
@@ -232,6 +233,7 @@ def _source_table(report: SourceReport) -> Table:
         ("skipped", f"{sum(report.skipped.values()):,}"),
         *((f"  {reason}", f"{n:,}") for reason, n in sorted(report.skipped.items(), key=lambda item: -item[1])),
         ("quarantined", f"{ingest.rejected:,}"),
+        ("dropped: forgotten people", f"{ingest.suppressed:,}"),
         ("people already known", f"{resolution.rules.get('id', 0):,}"),
         ("people matched to another source", f"{sum(across.values()):,}"),
         *((f"  by {rule}", f"{n:,}") for rule, n in sorted(across.items())),

@@ -32,7 +32,7 @@ def digest(
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Compose the serendipity e-mails of a week: people to meet, and who already did what each person is on.
+    """Compose the serendipity e-mails of a week: people to meet, and who already did what each person is working on.
 
     Each person gets one per period at most, however often this runs (see docs/digest.md).
     """

@@ -307,6 +307,7 @@ class IngestPublic(_Public):
     skipped_known: int
     unresolved_mentions: int
     topics_learned: int
+    suppressed: int = Field(default=0, description="Records dropped because they are about forgotten people.")
     elapsed: float
     rejects: list[RejectPublic]
 
