@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager, contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -61,8 +61,8 @@ def _version() -> str:
         return "0+unknown"
 
 
-def get_engine(request: Request) -> Engine:
-    """The engine the lifespan opened for this process."""
+async def get_engine(request: Request) -> Engine:
+    """The engine the lifespan opened for this process (async: no I/O, so no hop to a worker thread)."""
     return request.app.state.engine
 
 
@@ -109,7 +109,7 @@ def person_suggestions(
     mode: Annotated[
         Mode, Query(description="peer (weak ties), mentor, reverse (a junior strong where you are weak) or mutual.")
     ] = "peer",
-) -> SuggestionsPublic:
+) -> Response:
     """People from other teams ``person_id`` should meet, each with the reasons and evidence.
 
     Reading suggestions does not record them (reloading a page must not use up introductions);
@@ -119,7 +119,10 @@ def person_suggestions(
     """
     ensure_may_act_for(caller, person_id)
     found = engine.suggestions(person_id, k=k, viewer=reader_for(caller, viewer), record=False, mode=mode)
-    return SuggestionsPublic(person=person_id, suggestions=[SuggestionPublic.of(item) for item in found])
+    answer = SuggestionsPublic(person=person_id, suggestions=[SuggestionPublic.of(item) for item in found])
+    # The hottest endpoint (every intranet page view): the answer was just built and validated as the response
+    # model, so it is serialised once here instead of being dumped, validated again and serialised by FastAPI.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.post("/already-done", response_model=AlreadyDonePublic, tags=["already done"], responses=AUTH_PROBLEMS)

@@ -6,7 +6,7 @@ person, :func:`ensure_may_act_for` / :func:`reader_for`. ``WEAKTIE_AUTH=off`` ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -64,14 +64,15 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def require_scopes(*scopes: TokenScope) -> Callable[[Caller], Caller]:
+def require_scopes(*scopes: TokenScope) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency returning the caller if its token has one of ``scopes``, else :class:`Forbidden` (403)."""
     if not scopes:
         raise ValueError("require_scopes needs at least one scope")
     allowed = frozenset(scopes)
     names = " or ".join(sorted(allowed))
 
-    def dependency(caller: CallerDep) -> Caller:
+    # async: a pure check, so FastAPI runs it on the event loop instead of hopping to a worker thread.
+    async def dependency(caller: CallerDep) -> Caller:
         if caller.scope not in allowed:
             raise Forbidden(f"this endpoint needs a token with scope {names}; this one has scope {caller.scope}")
         return caller

@@ -16,6 +16,7 @@ and answers ``/v1/health`` while Neo4j is down, and creates the schema once the 
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections import Counter
@@ -202,6 +203,21 @@ def _neo4j_password(settings: Settings) -> str:
     return settings.neo4j_password.get_secret_value()
 
 
+_SHOWN_ENTRIES = 10_000
+"""How many explained answers :meth:`Engine.suggestions` keeps between fits (oldest dropped first)."""
+
+
+def _settle_heap() -> None:
+    """Move what is alive now (the graph, the fitted model) out of the garbage collector's sight.
+
+    A service holds millions of long-lived objects; without this, every full collection walks all of them and
+    the requests that happen to trigger it wait (the long tail of the API's latency). Objects freed later are still
+    freed by reference counting; only cycles among frozen objects would stay until the process ends.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -237,6 +253,9 @@ class Engine:
         self._people: PeopleToMeet | None = None
         self._already_done: AlreadyDone | None = None
         self._analyzer: TopicAnalyzer | None = None
+        # Explained suggestions per (person, viewer, k, mode) since the last fit: the widget asks again on every
+        # page view, and explaining is most of the cost of an answer.
+        self._shown: dict[tuple[str, str | None, int, str], list[Suggestion]] = {}
 
     @property
     def store(self) -> GraphStore:
@@ -285,11 +304,16 @@ class Engine:
         self._controls = None
         self._people = None
         self._already_done = None
+        self._shown.clear()
 
-    def _write(self, delta: GraphDelta) -> None:
+    def _write(self, delta: GraphDelta, *, refit: bool = True) -> None:
         with self._lock:
             self.store.upsert(delta)
-            self._forget_fitted()
+            if refit:
+                self._forget_fitted()
+            else:
+                self._controls = None
+                self._shown.clear()
 
     def feedback(self, person_id: str, candidate_id: str, kind: FeedbackKind) -> Feedback:
         """Record what ``person_id`` said about the suggestion of ``candidate_id``; the latest word per pair counts.
@@ -303,7 +327,9 @@ class Engine:
         self.store.person(person_id)
         self.store.person(candidate_id)
         record = Feedback(person=person_id, candidate=candidate_id, kind=kind, at=self._clock())
-        self._write(GraphDelta(feedback=(record,)))
+        # No refit (minutes on a large graph, for one click): the last check in suggestions() reads the new
+        # controls at once, and the next refit (after an ingest) leaves the pair out of the allocation itself.
+        self._write(GraphDelta(feedback=(record,)), refit=False)
         return record
 
     def correct_topic(self, person_id: str, topic: str, action: CorrectionAction) -> TopicCorrection:
@@ -396,7 +422,7 @@ class Engine:
         """Feedback, corrections, policies and do-not-pair entries, read once per refresh."""
         with self._lock:
             if self._controls is None:
-                self._controls = self._stored.controls if self._stored is not None else self.store.controls()
+                self._controls = self.store.controls()
             return self._controls
 
     def people_model(self) -> PeopleToMeet:
@@ -407,6 +433,7 @@ class Engine:
                     capacity=self.settings.capacity,
                     half_life_days=self.settings.half_life_days,
                 ).fit(self.projection())
+                _settle_heap()
             return self._people
 
     def analyzer(self) -> TopicAnalyzer:
@@ -489,14 +516,21 @@ class Engine:
             return []
         with self._lock:
             model = self.people_model()
-            found = model.recommend(person_id, k=k or self.settings.suggestions_k, viewer=viewer, mode=mode)
-            found = [item for item in found if self._may_suggest(person_id, item.candidate)]
+            key = (person_id, viewer, k or self.settings.suggestions_k, mode)
+            found = self._shown.get(key) if not record else None
+            if found is None:
+                found = model.recommend(person_id, k=key[2], viewer=viewer, mode=mode)
+                found = [item for item in found if self._may_suggest(person_id, item.candidate)]
+                if len(self._shown) >= _SHOWN_ENTRIES:
+                    self._shown.pop(next(iter(self._shown)))  # the oldest entry
+                self._shown[key] = found
             if record and found:
                 self.store.upsert(GraphDelta(suggestions=model.records(found, at=self._clock())))
                 # Recorded suggestions change what may be suggested next; the text index is unaffected.
                 self._stored = None
                 self._projection = None
                 self._people = None
+                self._shown.clear()
         return found
 
     def already_done(

@@ -140,6 +140,27 @@ def test_dismissed_candidates_never_return(engine: Engine, imported: Imported, k
     assert record in engine.controls().feedback
 
 
+def test_feedback_takes_effect_at_once_without_refitting(engine: Engine, imported: Imported) -> None:
+    # One click in the widget must not cost every reader a refit of the whole model.
+    case = _introduction(imported)
+    assert case.expert in _suggested(engine, case.person)  # also fills the answer cache
+    model = engine.people_model()
+
+    engine.feedback(case.person, case.expert, "dismiss")
+
+    assert case.expert not in _suggested(engine, case.person)
+    assert engine.people_model() is model
+
+
+def test_repeated_questions_get_the_same_answer_until_something_changes(engine: Engine, imported: Imported) -> None:
+    case = _introduction(imported)
+    first = engine.suggestions(case.person)
+
+    assert engine.suggestions(case.person) == first
+    engine.do_not_pair(case.person, case.expert)
+    assert case.expert not in _suggested(engine, case.person)
+
+
 def test_feedback_needs_two_known_different_people(engine: Engine, imported: Imported) -> None:
     case = _introduction(imported)
     with pytest.raises(InvalidQuery):
