@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -31,7 +30,9 @@ from neo4j import exceptions as neo4j_errors
 
 from api.errors import ApiError, ConfigurationError
 from api.ingest import IngestReport, Progress, ingest_directory
+from api.person_export import export_data
 from api.settings import Settings
+from api.team_report import ACTIVE_DAYS, TeamReport, team_report
 from extractors.topics import TopicAnalyzer
 from graph.controls import (
     CORRECTION_ACTIONS,
@@ -48,10 +49,9 @@ from graph.controls import (
     Policy,
     TopicCorrection,
     effective_policy,
-    person_scope,
     suppression_keys,
 )
-from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Post, Topic, can_see
+from graph.delta import Expertise, ExpertiseKind, GraphDelta, Person, Topic, can_see
 from graph.embedded import EmbeddedStore
 from graph.errors import NotFound, StoreError
 from graph.neo4j_store import Neo4jStore
@@ -66,11 +66,6 @@ class InvalidQuery(ApiError):
     """A question the engine cannot answer as asked (for example an empty text)."""
 
 
-ACTIVE_DAYS = 90
-"""The team report counts people who posted within this many days as active."""
-TOP_TOPICS = 5
-SMALLER_TEAMS = "smaller teams"
-NO_TEAM = "no team"
 UNSEEN_FEEDBACK: frozenset[FeedbackKind] = frozenset({"dismiss", "not_relevant"})
 """Feedback after which the candidate is never suggested to that person again."""
 
@@ -96,34 +91,6 @@ class PersonTopic:
     kind: ExpertiseKind | None
     """``knows`` or ``asks`` for inferred topics; ``None`` for a correction with no inferred expertise behind it."""
     score: float
-
-
-@dataclass(frozen=True, slots=True)
-class TeamRow:
-    team: str | None
-    """The team id; ``None`` for people without a team and for the merged row of smaller teams."""
-    name: str
-    teams: int
-    """How many teams the row stands for (more than one only in the merged row)."""
-    people: int
-    active_people: int
-    """People who authored a post within :data:`ACTIVE_DAYS` days."""
-    posts: int
-    top_topics: tuple[str, ...]
-    """Topic labels, most frequent first, from posts whose authors allow inference and did not hide them."""
-    cross_team_ties: int
-    """Pairs of people tied across a team boundary with at least one of them in the row."""
-    merged: bool = False
-    """The row of teams too small to show alone (``team`` is then ``None``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TeamReport:
-    rows: tuple[TeamRow, ...]
-    left_out: int
-    """People in teams too small to show, even merged together."""
-    min_group_size: int
-    active_days: int = ACTIVE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -762,155 +729,3 @@ class Engine:
 def topic_key(text: str) -> str:
     """The normalised key of a topic someone names: lower case, single spaces."""
     return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def export_data(
-    person: Person,
-    stored: Projection,
-    controls: Controls,
-    *,
-    tokens: Iterable[Any],
-    digests: Iterable[Any],
-    effective: EffectivePolicy,
-    exported_at: datetime,
-) -> dict[str, Any]:
-    """Everything ``stored`` holds about ``person`` as plain JSON data.
-
-    Records written by others about the person keep only what concerns the person: feedback others gave on them
-    is listed without who gave it.
-    """
-    me = person.id
-    team = next((team for team in stored.teams if team.id == person.team), None)
-    posts = [post for post in stored.posts if me in post.authors]
-    mentioned = [
-        post.id for post in stored.posts if me in post.mentions and me not in post.authors and can_see(post, person)
-    ]
-    own_policy = controls.policy_map().get(person_scope(me))
-    return {
-        "exported_at": _iso(exported_at),
-        "person": _record(person),
-        "team": _record(team) if team is not None else None,
-        "posts": [_post_data(post) for post in sorted(posts, key=lambda post: (post.created_at, post.id))],
-        "mentioned_in": sorted(mentioned),
-        "ties": [_record(tie) for tie in stored.ties if me in (tie.source, tie.target)],
-        "expertise": [_record(item) for item in stored.expertise if item.person == me],
-        "suggestions_to": [_record(item) for item in stored.suggestions if item.person == me],
-        "suggestions_of": [_record(item) for item in stored.suggestions if item.candidate == me],
-        "feedback_given": [_record(item) for item in controls.feedback if item.person == me],
-        "feedback_received": [
-            {"kind": item.kind, "at": _iso(item.at)} for item in controls.feedback if item.candidate == me
-        ],
-        "corrections": [_record(item) for item in controls.corrections if item.person == me],
-        "policy": {
-            "effective": _record(effective),
-            "own": _record(own_policy) if own_policy is not None else None,
-        },
-        "do_not_pair": [_record(entry) for entry in controls.do_not_pair if me in (entry.a, entry.b)],
-        "tokens": [
-            {
-                "id": token.id,
-                "scope": token.scope,
-                "created_at": _iso(token.created_at),
-                "revoked_at": _iso(token.revoked_at),
-            }
-            for token in tokens
-        ],
-        "digests": [_record(record) for record in digests],
-    }
-
-
-def _post_data(post: Post) -> dict[str, Any]:
-    # As stored, but never the full body (kept only by deployments that ask for it) nor the matching terms.
-    data = _record(post)
-    data.pop("text", None)
-    data.pop("terms", None)
-    return data
-
-
-def _record(record: Any) -> dict[str, Any]:
-    return {name: _plain(getattr(record, name)) for name in record.__dataclass_fields__}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def team_report(
-    stored: Projection,
-    *,
-    since: datetime,
-    min_group_size: int,
-    no_inference: set[str] | frozenset[str] = frozenset(),
-    hidden: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
-) -> TeamReport:
-    """Aggregate ``stored`` per team. Teams of fewer than ``min_group_size`` people are merged into one row of
-    smaller teams when that row is large enough, and otherwise left out (their people counted in ``left_out``).
-
-    Topics come only from posts whose author allows inference, and never a topic its author hid.
-    """
-    team_of = {person.id: person.team for person in stored.people}
-    names = {team.id: team.name for team in stored.teams}
-    members: dict[str | None, list[str]] = {}
-    for person in stored.people:
-        members.setdefault(person.team, []).append(person.id)
-    large = sorted((team for team, people in members.items() if len(people) >= min_group_size), key=_team_order)
-    small = sorted((team for team, people in members.items() if len(people) < min_group_size), key=_team_order)
-    groups: list[tuple[str | None, str, list[str | None], bool]] = [
-        (team, NO_TEAM if team is None else names.get(team, team), [team], False) for team in large
-    ]
-    left_out = 0
-    if small:
-        in_small = sum(len(members[team]) for team in small)
-        if in_small >= min_group_size:
-            groups.append((None, SMALLER_TEAMS, small, True))
-        else:
-            left_out = in_small
-    # One pass over posts and ties, each credited to the row of its people.
-    row_of = {person: row for row, group in enumerate(groups) for key in group[2] for person in members[key]}
-    posts = [0] * len(groups)
-    active: list[set[str]] = [set() for _ in groups]
-    topics: list[Counter[str]] = [Counter() for _ in groups]
-    for post in stored.posts:
-        row = row_of.get(post.author)
-        if row is None:
-            continue
-        posts[row] += 1
-        if post.created_at >= since:
-            active[row].add(post.author)
-        if post.author not in no_inference:
-            topics[row].update(topic for topic in post.topics if (post.author, topic) not in hidden)
-    pairs: list[set[frozenset[str]]] = [set() for _ in groups]
-    for tie in stored.ties:
-        if tie.source not in team_of or tie.target not in team_of or team_of[tie.source] == team_of[tie.target]:
-            continue
-        for end in (tie.source, tie.target):
-            if end in row_of:
-                pairs[row_of[end]].add(frozenset((tie.source, tie.target)))
-    labels = {topic.id: topic.label for topic in stored.topics}
-    rows = tuple(
-        TeamRow(
-            team=team,
-            name=name,
-            teams=len(teams),
-            people=sum(len(members[key]) for key in teams),
-            active_people=len(active[row]),
-            posts=posts[row],
-            top_topics=tuple(labels.get(topic, topic) for topic, _ in topics[row].most_common(TOP_TOPICS)),
-            cross_team_ties=len(pairs[row]),
-            merged=merged,
-        )
-        for row, (team, name, teams, merged) in enumerate(groups)
-    )
-    return TeamReport(rows=rows, left_out=left_out, min_group_size=min_group_size)
-
-
-def _team_order(team: str | None) -> tuple[bool, str]:
-    return (team is None, team or "")

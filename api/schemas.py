@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.engine import PersonTopic, Profile, TeamReport, TeamRow, TopicExperts
+from api.engine import PersonTopic, Profile, TopicExperts
+from api.team_report import TeamReport, TeamRow
 from graph.controls import DoNotPair, EffectivePolicy, Feedback, Policy, TopicCorrection
 from graph.delta import Expertise, Person, Post, Team, Tie, Topic
 from graph.store import GraphCounts

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from api.engine import Engine, InvalidQuery, open_store, team_report
+from api.engine import Engine, InvalidQuery, open_store
 from api.ingest import ingest_source
+from api.team_report import team_report
 from api.tokens import issue_token
 from extractors.synthetic import PlantedMatch
 from graph.controls import ORG_SCOPE, person_scope, secret_digest, team_scope
@@ -314,6 +315,7 @@ def test_export_holds_the_persons_data_and_no_token_digests(engine: Engine, impo
     assert [(c["topic"], c["action"]) for c in data["corrections"]] == [("tax law", "add")]
     assert data["policy"]["own"]["digest"] == data["policy"]["effective"]["digest"] == "monthly"
     assert len(data["do_not_pair"]) == 1
+    assert case.person not in json.dumps(data["do_not_pair"])  # that there is an entry, not with whom
     assert [t["id"] for t in data["tokens"]] == [token.id]
     assert "digest" not in data["tokens"][0]
     assert token.digest not in text and secret not in text and secret_digest(secret) not in text
