@@ -15,13 +15,14 @@ from contextlib import asynccontextmanager, contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import AdminCaller, IngestCaller, PersonOrAdminCaller, ensure_may_act_for, reader_for
+from api.dependencies import EngineDep, PersonId
 from api.engine import Engine, neo4j_driver, open_store
 from api.errors import ApiError
 from api.limits import BodyLimit, RateLimit
@@ -61,13 +62,6 @@ def _version() -> str:
         return "0+unknown"
 
 
-async def get_engine(request: Request) -> Engine:
-    """The engine the lifespan opened for this process (async: no I/O, so no hop to a worker thread)."""
-    return request.app.state.engine
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
-PersonId = Annotated[str, Path(min_length=1, max_length=200, description="A person id, e.g. `p0042`.")]
 Viewer = Annotated[
     str | None,
     Query(max_length=200, description="Person id of whoever reads the answer; restricted posts show only to them."),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from api.auth import CallerDep, Forbidden
+from api.auth import require_scopes
+from api.dependencies import EngineDep, OwnPerson, PersonId
 from api.engine import Engine
 from api.problems import problem_responses
 from api.schemas import (
@@ -35,29 +36,8 @@ from graph.errors import NotFound
 router = APIRouter(prefix="/v1", responses=problem_responses(400, 401, 403, 404, 422, 503))
 
 
-def _engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
-EngineDep = Annotated[Engine, Depends(_engine)]
-PersonId = Annotated[str, Path(min_length=1, max_length=200, description="A person id, e.g. `p0042`.")]
 OtherPerson = Annotated[str, Query(min_length=1, max_length=200)]
-
-
-def _acting_for(caller: CallerDep, person_id: PersonId) -> str:
-    """The person in the path, if the caller may act for them: an admin, or that person's own token."""
-    if not caller.may_act_for(person_id):
-        raise Forbidden(f"only {person_id!r} themselves (with their own token) or an admin may do this")
-    return person_id
-
-
-def _admin(caller: CallerDep) -> None:
-    if caller.scope != "admin":
-        raise Forbidden("this endpoint is for administrators: use a token with scope admin")
-
-
-OwnPerson = Annotated[str, Depends(_acting_for)]
-Admin = Depends(_admin)
+Admin = Depends(require_scopes("admin"))
 
 
 @router.post(
