@@ -39,7 +39,7 @@ system-deps:
 
 test: system-deps setup-dev
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 bench: setup-dev
 	$(BIN)/python -m bench.core_loop

@@ -1,5 +1,8 @@
 """The widget in a real headless Chromium against the real service on loopback, over a generated organisation
-whose planted experts carry a hostile display name (markup that would run script if it were ever parsed)."""
+whose planted experts carry a hostile display name (markup that would run script if it were ever parsed).
+
+Every test runs twice: on the embedded store and on the real Neo4j test server.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from api.app import create_app
 from api.routes_widget import DemoPage, prepare_demo
 from api.settings import Settings
 from extractors.synthetic import SyntheticOrg, generate_organisation
+from tests.neo4j_server import TestServer
 
 pytestmark = pytest.mark.slow
 
@@ -59,10 +63,26 @@ def _hostile(org: SyntheticOrg) -> SyntheticOrg:
     return dataclasses.replace(org, people=people)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def _settings(request: pytest.FixtureRequest, data_dir: Path) -> Settings:
+    """Embedded, or the shared Neo4j test server wiped first; tokens on (the default) either way."""
+    if request.param == "embedded":
+        return Settings(data_dir=data_dir, spacy_model="none")
+    server: TestServer = request.getfixturevalue("neo4j_server")
+    server.fresh_store().close()  # an empty database for this module
+    return Settings(
+        data_dir=data_dir,
+        spacy_model="none",
+        store="neo4j",
+        neo4j_uri=server.uri,
+        neo4j_user=server.user,
+        neo4j_password=server.password,
+    )
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     org = _hostile(generate_organisation(people=150, teams=8, posts=1500, seed=11))
-    settings = Settings(data_dir=tmp_path_factory.mktemp("widget") / "data", spacy_model="none")  # auth: tokens
+    settings = _settings(request, tmp_path_factory.mktemp("widget") / "data")
     page = prepare_demo(org, settings, now=datetime.now(UTC))
     app = create_app(settings)
     app.state.demo_page = page
