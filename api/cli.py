@@ -80,7 +80,10 @@ def demo(
     if data_dir is not None:
         out.print(f"The graph is kept in {data_dir}: try [bold]weaktie suggest ID --data-dir {data_dir}[/].")
     else:
-        out.print("Next: [bold]weaktie ingest DIR[/] with your own export, then [bold]weaktie serve[/].")
+        out.print(
+            "Next: [bold]weaktie serve --demo[/] shows the intranet widget at http://127.0.0.1:8000/demo; "
+            "[bold]weaktie ingest DIR[/] imports your own export."
+        )
 
 
 @app.command()
