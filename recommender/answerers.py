@@ -141,6 +141,9 @@ class WhoCanAnswer(BaseEstimator):
             self.index_, only=outcomes.answers if outcomes is not None else frozenset(), accepted_at=arrays.accepted_at
         )
         self.votes_ = arrays
+        # Without outcomes every outcome feature must be exactly zero, or the model differs from one that never
+        # heard of them (an acceptance rate of 1 / (answers + 3) would be a new transform of the answer count).
+        self.has_outcomes_ = outcomes is not None
         self.authors_ = np.array(
             [self.index_.index_.get(post.author, -1) for post in self.index_.posts_], dtype=np.int64
         )
@@ -254,7 +257,7 @@ class WhoCanAnswer(BaseEstimator):
                 np.log1p(authors[c]),
                 np.log1p(ties[c]),
                 np.log1p(accepted[c]),
-                (accepted[c] + 1.0) / (count[c] + 3.0),
+                (accepted[c] + 1.0) / (count[c] + 3.0) if self.has_outcomes_ else np.zeros(len(c)),
                 np.sign(votes[c]) * np.log1p(np.abs(votes[c])),
                 _relative(accepted_match)[c],
             ]

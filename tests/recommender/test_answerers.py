@@ -120,3 +120,12 @@ def test_asker_and_opted_out_people_are_never_ranked() -> None:
 def test_bad_hyperparameters_say_what_is_expected() -> None:
     with pytest.raises(RecommenderError, match="substantive_share"):
         WhoCanAnswer(analyzer=terms, substantive_share=1.5).fit(chatty_org(3))
+
+
+def test_without_outcomes_every_outcome_feature_is_zero() -> None:
+    # Then the model is exactly the one that never heard of acceptances and votes, whatever the weights.
+    model = WhoCanAnswer(analyzer=terms).fit(chatty_org(60))
+    _, values = model._candidates(set(terms("restart kubernetes pod")), asker="ann", viewer=None, before=None)
+    outcome = [ANSWER_FEATURES.index(name) for name in ("log_accepted", "accept_rate", "log_votes", "accepted_match")]
+    assert len(values) > 0
+    assert not values[:, outcome].any()
