@@ -179,8 +179,10 @@ def _settle_heap() -> None:
 
     A service holds millions of long-lived objects; without this, every full collection walks all of them and
     the requests that happen to trigger it wait (the long tail of the API's latency). Objects freed later are still
-    freed by reference counting; only cycles among frozen objects would stay until the process ends.
+    freed by reference counting. Cycles among frozen objects (say, of the previous fit) are collected here, at the
+    next fit: everything is unfrozen, collected once, and what is still alive is frozen again.
     """
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -450,3 +451,20 @@ def test_team_report_merges_small_teams_or_leaves_them_out() -> None:
         hidden={(f"big-{i}", "kafka") for i in range(3, 6)},
     )
     assert none.rows[0].top_topics == ()
+
+
+def test_a_refit_collects_cycles_frozen_by_the_previous_fit(engine: Engine) -> None:
+    # The engine freezes the heap after a fit (latency); garbage frozen then must not outlive the next fit.
+    class Node:
+        me: object
+
+    cycle = Node()
+    cycle.me = cycle
+    gone = weakref.ref(cycle)
+    engine.people_model()
+    del cycle
+
+    engine.refresh()
+    engine.people_model()
+
+    assert gone() is None
