@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.dependencies import EngineDep
 from api.engine import Engine
 from api.errors import ApiError
 from api.mail import templates
@@ -45,20 +46,18 @@ class NotOneClick(ApiError):
 
 
 @router.get("/unsubscribe", response_class=HTMLResponse)
-def unsubscribe_page(request: Request, token: Token) -> HTMLResponse:
+def unsubscribe_page(engine: EngineDep, token: Token) -> HTMLResponse:
     """A page asking to confirm; nothing changes until its button POSTs (link scanners only GET)."""
-    engine: Engine = request.app.state.engine
     verify(signing_key(engine.settings), token, purpose=UNSUBSCRIBE)
     return _page(done=False, token=token)
 
 
 @router.post("/unsubscribe", response_class=HTMLResponse)
-async def unsubscribe(request: Request, token: Token) -> HTMLResponse:
+async def unsubscribe(request: Request, engine: EngineDep, token: Token) -> HTMLResponse:
     """RFC 8058 one-click unsubscribe: the body is ``List-Unsubscribe=One-Click`` (form-encoded or multipart).
 
     Sets the person's own digest policy to ``off``, keeping whatever else their person policy says.
     """
-    engine: Engine = request.app.state.engine
     claim = verify(signing_key(engine.settings), token, purpose=UNSUBSCRIBE)
     body = await request.body()
     if not is_one_click(request.headers.get("content-type", ""), body):

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.dependencies import EngineDep
 from api.engine import Engine, open_store
 from api.errors import ApiError
 from api.settings import Settings
@@ -76,14 +77,13 @@ def _etags(header: str) -> set[str]:
 
 
 @router.get("/demo", include_in_schema=False, response_class=HTMLResponse)
-def demo_page(request: Request) -> HTMLResponse:
+def demo_page(request: Request, engine: EngineDep) -> HTMLResponse:
     """A plain intranet home page with both widgets, shown as the demo person (``weaktie serve --demo`` only)."""
     page: DemoPage | None = getattr(request.app.state, "demo_page", None)
     if page is None:
         raise StarletteHTTPException(
             404, "This server has no demo page: start it with `weaktie serve --demo` to get one at /demo."
         )
-    engine: Engine = request.app.state.engine
     html = _templates.get_template("widget-demo.html.j2").render(
         person=engine.person(page.person), token=page.token, origin=str(request.base_url).rstrip("/")
     )

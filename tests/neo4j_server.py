@@ -22,6 +22,7 @@ from typing import IO
 import neo4j
 import pytest
 
+from api.settings import Settings
 from graph import cypher
 from graph.neo4j_store import Neo4jStore
 
@@ -72,6 +73,18 @@ class TestServer:
             records, _, _ = self.driver.execute_query(cypher.DELETE_SOME_NODES, limit=_WIPE_BATCH, database_="neo4j")
             if records[0]["deleted"] == 0:
                 return
+
+    def settings(self, data_dir: Path, **overrides: object) -> Settings:
+        """weaktie's settings for this server (no spaCy model, so tests stay fast), plus ``overrides``."""
+        return Settings(
+            data_dir=data_dir,
+            spacy_model="none",
+            store="neo4j",
+            neo4j_uri=self.uri,
+            neo4j_user=self.user,
+            neo4j_password=self.password,
+            **overrides,  # type: ignore[arg-type]
+        )
 
     def fresh_store(self, **options: object) -> Neo4jStore:
         """An empty store on the shared driver."""

@@ -42,13 +42,8 @@ def settings(neo4j_server: TestServer, imported: Imported, tmp_path: Path, smtp:
         Engine(store, settings=imported.settings).ingest(imported.export)
     finally:
         store.close()
-    return Settings(
-        data_dir=tmp_path / "data",
-        spacy_model="none",
-        store="neo4j",
-        neo4j_uri=neo4j_server.uri,
-        neo4j_user=neo4j_server.user,
-        neo4j_password=neo4j_server.password,
+    return neo4j_server.settings(
+        tmp_path / "data",
         smtp_host="127.0.0.1",
         smtp_port=smtp[1],
         secret_key=KEY.decode(),

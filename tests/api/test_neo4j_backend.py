@@ -43,15 +43,7 @@ RETURN c.id AS candidate, s.score AS score, s.reasons AS reasons, s.at AS at
 
 
 def _settings(server: TestServer, data_dir: Path) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        spacy_model="none",
-        store="neo4j",
-        neo4j_uri=server.uri,
-        neo4j_user=server.user,
-        neo4j_password=server.password,
-        neo4j_retry_seconds=RETRY_SECONDS,
-    )
+    return server.settings(data_dir, neo4j_retry_seconds=RETRY_SECONDS)
 
 
 def _environment(server: TestServer, data_dir: Path) -> dict[str, str]:

@@ -29,16 +29,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.neo4j]
 
 
 def _settings(server: TestServer, data_dir: Path, **overrides: object) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        spacy_model="none",
-        store="neo4j",
-        neo4j_uri=server.uri,
-        neo4j_user=server.user,
-        neo4j_password=server.password,
-        neo4j_retry_seconds=1.0,
-        **overrides,  # type: ignore[arg-type]
-    )
+    return server.settings(data_dir, neo4j_retry_seconds=1.0, **overrides)
 
 
 @pytest.fixture

@@ -69,14 +69,7 @@ def _settings(request: pytest.FixtureRequest, data_dir: Path) -> Settings:
         return Settings(data_dir=data_dir, spacy_model="none")
     server: TestServer = request.getfixturevalue("neo4j_server")
     server.fresh_store().close()  # an empty database for this module
-    return Settings(
-        data_dir=data_dir,
-        spacy_model="none",
-        store="neo4j",
-        neo4j_uri=server.uri,
-        neo4j_user=server.user,
-        neo4j_password=server.password,
-    )
+    return server.settings(data_dir)
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
