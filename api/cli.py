@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,13 +21,18 @@ from api.cli_support import AsJson, DataDir, clean_errors, engine_for, err, out,
 from api.cli_tokens import token_app
 from api.demo import take_tour
 from api.engine import check_settings
-from api.ingest import IngestReport, SourceReport, ingest_source
+from api.ingest import IngestReport, SourceReport, ingest_batch, ingest_source
 from api.routes_widget import prepare_demo
 from api.schemas import MatchPublic, StatsPublic, SuggestionPublic, SuggestionsPublic
-from extractors.identity import read_aliases
+from extractors.identity import read_aliases, resolve
 from extractors.sources.registry import FORMATS, SourceOptions
 from extractors.synthetic import generate_organisation, write_canonical
 from recommender.people import MODES
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from extractors.canonical import CanonicalBatch
+    from recommender.evaluation.topic_eval import ProductTopics, TopicsOf
 
 app = typer.Typer(
     name="weaktie",
@@ -382,9 +387,12 @@ def main() -> None:
 @clean_errors
 def evaluate(
     path: Annotated[Path, typer.Argument(help="A data set: an importer's export, an edge list or a papers CSV.")],
-    task: Annotated[str, typer.Option("--task", help="people (you should meet) or answerers (who can answer).")] = (
-        "people"
-    ),
+    task: Annotated[
+        str,
+        typer.Option(
+            "--task", help="people (you should meet), answerers (who can answer) or topics (a person's topics)."
+        ),
+    ] = "people",
     fmt: Annotated[
         str, typer.Option("--format", help="auto, canonical, stackexchange, slack, zulip, email, edges or papers.")
     ] = "auto",
@@ -395,7 +403,13 @@ def evaluate(
         float, typer.Option("--train-share", min=0.05, max=0.95, help="Share of events (questions) before the cut.")
     ] = 0.7,
     cut: Annotated[str | None, typer.Option("--cut", help="Cut at this ISO date instead (e.g. 2018-07-01).")] = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Suggestions per person (people task).")] = 10,
+    k: Annotated[
+        int | None,
+        typer.Option("--k", min=1, max=100, help="Suggestions per person (people, default 10) or topics (topics, 5)."),
+    ] = None,
+    people: Annotated[
+        int, typer.Option("--people", min=1, help="Topics: describe this many of the most active people.")
+    ] = 60,
     capacity: Annotated[
         int | None, typer.Option("--capacity", min=1, help="weaktie's per-person capacity (default: the product's).")
     ] = None,
@@ -425,6 +439,7 @@ def evaluate(
         train_share=train_share,
         cut=cut_at,
         k=k,
+        people=people,
         capacity=capacity,
         refit_every=refit_every,
         spacy_model=spacy_model,
@@ -437,7 +452,13 @@ def evaluate(
             if status is not None:
                 status.update(f"Evaluating: {message}")
 
-        report = run_evaluation(path, request=request, progress=progress)
+        # Only the topics task imports through the product, so only it reads the deployment's settings.
+        topics_of = (
+            product_topics(settings_for(None).model_copy(update={"spacy_model": spacy_model}))
+            if task == "topics"
+            else None
+        )
+        report = run_evaluation(path, request=request, progress=progress, topics_of=topics_of)
     written = write_chart(report, chart if chart is not None else Path(f"weaktie-eval-{task}.png"))
     if as_json:
         print_json({**report.as_dict(), "chart": str(written)})
@@ -451,9 +472,10 @@ def evaluate(
         if table.comparison is not None:
             c = table.comparison
             verdict = "within the noise" if c.within_noise else "outside the noise"
+            ratio = f", {c.ratio:.2f}× {c.baseline}" if c.ratio is not None else ""
             shown.print(
                 f"weaktie − {c.baseline} on {c.metric}: {c.difference.value:+.3f} "
-                f"[{c.difference.low:+.3f}, {c.difference.high:+.3f}] ({verdict})\n"
+                f"[{c.difference.low:+.3f}, {c.difference.high:+.3f}] ({verdict}{ratio})\n"
             )
     for target in report.targets:
         mark = "[green]met[/]" if target.met else "[red]not met[/]"
@@ -462,6 +484,41 @@ def evaluate(
     for note in report.notes:
         shown.print(f"[dim]· {note}[/]")
     shown.print(f"Chart: [bold]{written}[/]")
+
+
+def product_topics(settings: Settings) -> TopicsOf:
+    """weaktie's topics as a user sees them, for ``eval --task topics``: the batch imported as ``weaktie ingest``
+    imports a source (identity resolution, then :func:`api.ingest.ingest_batch`) into a fresh embedded store in a
+    temporary data directory, then the first ``k`` rows of ``weaktie topics list`` for each person."""
+
+    def topics_of(
+        batch: CanonicalBatch, people: Sequence[str], *, k: int, progress: Callable[[str], None]
+    ) -> ProductTopics:
+        from recommender.evaluation.topic_eval import ProductTopics
+
+        with tempfile.TemporaryDirectory(prefix="weaktie-eval-topics-") as tmp:
+            local = settings.model_copy(update={"data_dir": Path(tmp) / "data", "store": "embedded"})
+            with engine_for(local) as engine:
+                resolved, resolution = resolve(batch, known_people={})
+
+                def extracted(done: int, total: int) -> None:
+                    progress(f"weaktie: extracted {done:,} of {total:,} posts")
+
+                ingest_batch(resolved, engine.store, settings=local, progress=extracted)
+                engine.refresh()
+                progress(f"weaktie: topics of {len(people)} people")
+                topics = {
+                    person: tuple(row.label for row in engine.person_topics(resolution.mapping.get(person, person))[:k])
+                    for person in people
+                }
+                model = engine.analyzer().model_name
+        return ProductTopics(
+            topics=topics,
+            spacy_model=model,
+            settings={"spacy_model_setting": settings.spacy_model, "half_life_days": settings.half_life_days},
+        )
+
+    return topics_of
 
 
 def _eval_table(table: Any, columns: tuple[str, ...]) -> Any:

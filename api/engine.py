@@ -60,6 +60,7 @@ from recommender.already_done import AlreadyDone
 from recommender.controls import apply_controls
 from recommender.explain import Match, Suggestion
 from recommender.people import Mode, PeopleToMeet
+from recommender.topic_ranking import TopicSpecificity
 
 
 class InvalidQuery(ApiError):
@@ -217,6 +218,7 @@ class Engine:
         # FastAPI runs plain endpoints in a thread pool: two first requests must not both fit.
         self._lock = threading.RLock()
         self._stored: Projection | None = None
+        self._specificity: tuple[Projection, TopicSpecificity] | None = None
         self._projection: Projection | None = None
         self._controls: Controls | None = None
         self._people: PeopleToMeet | None = None
@@ -573,13 +575,15 @@ class Engine:
         return tuple(sorted(self.controls().do_not_pair, key=lambda entry: (entry.a, entry.b)))
 
     def person_topics(self, person_id: str) -> list[PersonTopic]:
-        """Each topic of a person with its status: inferred, confirmed, hidden, or self-declared (added)."""
+        """Each topic of a person with its status: inferred, confirmed, hidden, or self-declared (added); the
+        most characteristic of them first (:mod:`recommender.topic_ranking`)."""
         self.store.person(person_id)
         said = self._corrections_of(person_id)
         labels = {topic.id: topic.label for topic in self.store.topics()}
         found: dict[str, PersonTopic] = {}
-        for item in sorted(self.stored_projection().expertise, key=lambda e: -e.score):
-            if item.person != person_id or item.topic in found:
+        for ranked in self._topic_specificity().rank(person_id):
+            item = ranked.expertise
+            if item.topic in found:
                 continue
             action = said.get(item.topic)
             # Once evidence backs an added topic, the person's word and the evidence agree: it is confirmed.
@@ -591,6 +595,13 @@ class Engine:
             if topic not in found:
                 found[topic] = PersonTopic(topic, labels.get(topic, topic), STATUS_OF[action], None, 0.0)
         return list(found.values())
+
+    def _topic_specificity(self) -> TopicSpecificity:
+        with self._lock:
+            stored = self.stored_projection()
+            if self._specificity is None or self._specificity[0] is not stored:
+                self._specificity = (stored, TopicSpecificity.of(stored.expertise))
+            return self._specificity[1]
 
     def export_person(self, person_id: str) -> dict[str, Any]:
         """Everything held about a person, as JSON-ready data: what they may ask to see (never token secrets or

@@ -128,8 +128,9 @@ class Composer:
                 "title": item.candidate.title,
                 "team": self._team(item.candidate.team),
                 "email": item.candidate.email,
-                "reasons": [reason.text for reason in item.reasons],
-                "evidence": _evidence(e for reason in item.reasons for e in reason.evidence),
+                # The reason that matters most first, then the others a card states, then one quoted post.
+                "reasons": [reason.text for reason in item.stated],
+                "evidence": _evidence([] if item.quote is None else [item.quote]),
             }
             for item in content.suggestions
         ]

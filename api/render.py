@@ -12,9 +12,10 @@ from rich.text import Text
 
 from api.demo import AlreadyDoneExample, Introduction, Tour
 from api.ingest import IngestReport
+from api.mail import safe_link
 from api.schemas import MatchPublic, StatsPublic, SuggestionPublic
 from graph.delta import Person
-from recommender.explain import Evidence, Match, Reason, Suggestion
+from recommender.explain import Evidence, Match, Suggestion
 
 SHOWN_PER_PERSON = 1
 """Suggestions the demo explains in full for each person; the rest are only named."""
@@ -96,8 +97,8 @@ def suggestions_table(person: Person, found: Sequence[Suggestion], teams: Mappin
     for column in ("#", "who", "team", "why"):
         table.add_column(column)
     for rank, suggestion in enumerate(found, 1):
-        why = "\n".join(f"• {reason_line(reason)}" for reason in suggestion.reasons)
-        table.add_row(str(rank), suggestion.candidate.name, _team(suggestion.candidate, teams), why)
+        why = Text("\n").join(Text.assemble(mark, " ", line) for mark, line in card_lines(suggestion))
+        table.add_row(str(rank), Text(suggestion.candidate.name), _team(suggestion.candidate, teams), why)
     return table
 
 
@@ -107,8 +108,8 @@ def matches_table(matches: Sequence[Match], teams: Mapping[str, str], *, title: 
         table.add_column(column)
     for rank, match in enumerate(matches, 1):
         team = _team(match.person, teams) + (" (other team)" if match.cross_team else "")
-        shown = "\n".join(evidence_text(item) for item in match.evidence[:evidence])
-        table.add_row(str(rank), match.person.name, team, shown)
+        shown = Text("\n").join(evidence_text(item) for item in match.evidence[:evidence])
+        table.add_row(str(rank), Text(match.person.name), team, shown)
     return table
 
 
@@ -125,8 +126,8 @@ def introduction_panel(intro: Introduction, teams: Mapping[str, str]) -> Panel:
         reasons = Table.grid(padding=(0, 1))
         reasons.add_column(width=4, justify="right")
         reasons.add_column()
-        for reason in suggestion.reasons:
-            reasons.add_row("•", reason_line(reason))
+        for mark, line in card_lines(suggestion):
+            reasons.add_row(mark, line)
         parts.append(reasons)
     if len(intro.suggestions) > SHOWN_PER_PERSON:
         others = ", ".join(s.candidate.name for s in intro.suggestions[SHOWN_PER_PERSON:])
@@ -150,19 +151,24 @@ def already_done_panel(example: AlreadyDoneExample, teams: Mapping[str, str]) ->
     return Panel(Group(*parts), title="Already done?", title_align="left", expand=False)
 
 
-def reason_line(reason: Reason) -> str:
-    """The reason's sentence with its first evidence post, or only that post's date when the sentence quotes it."""
-    if not reason.evidence:
-        return reason.text
-    first = reason.evidence[0]
-    quoted = shorten(first.title or first.snippet, 40).rstrip("…")
-    if quoted and quoted in " ".join(reason.text.split()):
-        return f"{reason.text} ({first.created_at:%d %b %Y})"
-    return f"{reason.text} — {evidence_text(first)}"
+def card_lines(suggestion: Suggestion) -> list[tuple[str, Text]]:
+    """What a card says, as (mark, line): the reason that matters most first (bold), the other reasons a card states
+    (see :attr:`Suggestion.stated`), then the one post it quotes, with its link."""
+    lead = suggestion.lead
+    lines = [("•", Text(reason.text, style="bold" if reason is lead else "")) for reason in suggestion.stated]
+    quote = suggestion.quote
+    if quote is not None:
+        lines.append(("↳", evidence_text(quote, link=True)))
+    return lines
 
 
-def evidence_text(evidence: Evidence) -> str:
-    return f"“{shorten(evidence.title or evidence.snippet, 70)}” ({evidence.created_at:%d %b %Y})"
+def evidence_text(evidence: Evidence, *, link: bool = False) -> Text:
+    """A quoted post: its title (or snippet) and date; with ``link``, its web address too."""
+    text = Text(f"“{shorten(evidence.title or evidence.snippet, 70)}” ({evidence.created_at:%d %b %Y})")
+    url = safe_link(evidence.url) if link else None
+    if url is not None:
+        text.append(f" {url}", style=f"dim link {url}")
+    return text
 
 
 def shorten(text: str, limit: int) -> str:

@@ -41,6 +41,8 @@ class PostRecord:
     """Person ids and ``team:<team>`` entries; empty means everyone."""
     mentions: tuple[str, ...] = ()
     """Explicit mentions: person ids or handles."""
+    tags: tuple[str, ...] = ()
+    """Topic hints from the source's own metadata (e.g. Stack Exchange tags); never analysed as text."""
     line: int = field(default=0, compare=False)
     """Line number in ``posts.jsonl`` (1-based), so later checks can still reject with a position."""
 
@@ -250,9 +252,11 @@ def _post(obj: dict[str, Any], line: int) -> PostRecord:
         mentions = tuple(dict.fromkeys(m.lstrip("@") for m in _str_list(obj, "mentions") if m.lstrip("@")))
     else:
         mentions = () if mentions is None else tuple(_str_list(obj, "mentions"))
+    tags = get("tags")
+    tags = () if tags is None else tuple(dict.fromkeys(_str_list(obj, "tags")))
     return PostRecord(
         _required_str(obj, "id"), author, created_at, co_authors, space, title, text, reply_to, url, audience,
-        mentions, line
+        mentions, tags, line
     )  # fmt: skip
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from extractors.canonical import PEOPLE_FILE, POSTS_FILE, CanonicalBatch, PostRecord, Reject
+from extractors.cleaning import text_for_display, text_for_topics
 from extractors.expertise import expertise_increments
 from extractors.interactions import aggregate_ties, interactions
 from extractors.mentions import MentionResolver
+from extractors.normalise import canonical_id
 from extractors.questions import reads_as_question
 from extractors.topics import TextAnalysis, TopicAnalyzer
 from graph.delta import GraphDelta, Person, Post, Team, Topic
@@ -104,14 +106,19 @@ def _extract(
             analyzer.add_topics(known.topics)
         texts = [_analysed_text(record) for record in accepted]
         # Names are who, not what: "ask Balogun" must not make "balogun" a topic.
-        analyzer.learn(texts, exclude=[w for p in people.values() for w in (p.name, *p.handles)])
+        names = [w for p in people.values() for w in (p.name, *p.handles)]
+        places = {p.team for p in people.values() if p.team} | {r.space for r in accepted if r.space}
+        analyzer.learn(texts, exclude=names, places=places, groups=_groups(accepted, people))
+        hints = _tag_topics(accepted)
+        analyzer.add_topics(topic for topics in hints for topic in topics)
         analyses = _with_progress(analyzer.analyse(texts), progress)
+        analyses = [_with_hints(analysis, topics) for analysis, topics in zip(analyses, hints, strict=True)]
     stored = {*known.post_ids, *known.parents, *(r.id for r in accepted)}
     resolver = MentionResolver(people.values())
     posts: list[Post] = []
     unresolved = 0
-    for record, text, analysis in zip(accepted, texts, analyses, strict=True):
-        mentions = resolver.resolve(text, record.mentions)
+    for record, analysis in zip(accepted, analyses, strict=True):
+        mentions = resolver.resolve(_written_text(record), record.mentions)
         unresolved += mentions.unresolved
         posts.append(_post(record, analysis, mentions.people, stored, options))
     posts.sort(key=lambda p: (p.created_at, p.id))
@@ -156,8 +163,46 @@ def _unknown(record: PostRecord, field_name: str, person: str) -> Reject:
 
 
 def _analysed_text(record: PostRecord) -> str:
-    # The title carries topic words as often as the body does.
+    # The title carries topic words as often as the body does; the body's source noise (markup, quoted replies,
+    # mentions, pleasantries) never makes a topic.
+    text = text_for_topics(record.text)
+    return f"{record.title} \n {text}" if record.title else text
+
+
+def _written_text(record: PostRecord) -> str:
+    # Mentions are markup, so they are looked for in the text as written, title included.
     return f"{record.title} \n {record.text}" if record.title else record.text
+
+
+def _groups(records: Sequence[PostRecord], people: Mapping[str, Person]) -> list[str | None]:
+    """What a text's words are compared across (see TopicAnalyzer.learn): its author's team when the people have
+    teams, else its space (a channel, a stream, a site)."""
+    teams = [people[record.author].team for record in records]
+    if len({team for team in teams if team is not None}) >= 3:
+        return teams
+    return [record.space for record in records]
+
+
+def _tag_topics(records: Sequence[PostRecord]) -> list[tuple[Topic, ...]]:
+    """The source's own tags of each record as topics ("quantum-gate" → "quantum gate")."""
+    return [
+        tuple(Topic(id=canonical_id(label), label=label) for label in dict.fromkeys(_tag_label(t) for t in r.tags))
+        for r in records
+    ]
+
+
+def _tag_label(tag: str) -> str:
+    return " ".join(tag.replace("-", " ").replace("_", " ").split())
+
+
+def _with_hints(analysis: TextAnalysis, hints: tuple[Topic, ...]) -> TextAnalysis:
+    """Tags first: people chose them; then the topics found in the text."""
+    if not hints:
+        return analysis
+    tagged = tuple(topic.id for topic in hints if topic.id)
+    topics = tuple(dict.fromkeys((*tagged, *analysis.topics)))
+    present = set(analysis.terms)
+    return TextAnalysis(topics=topics, terms=(*analysis.terms, *(t for t in tagged if t not in present)))
 
 
 def _with_progress(analyses: Iterable[TextAnalysis], progress: Callable[[int], None] | None) -> list[TextAnalysis]:
@@ -183,7 +228,7 @@ def _post(
         record.co_authors,
         record.space,
         record.title,
-        " ".join(body[: options.snippet_chars * 4].split())[: options.snippet_chars],
+        text_for_display(body[: options.snippet_chars * 4])[: options.snippet_chars],
         record.url,
         record.reply_to if record.reply_to in stored else None,
         record.audience,

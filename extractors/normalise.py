@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from extractors.taxonomy import Taxonomy, builtin_generic_words
 
-_WORD = re.compile(r"[a-z][a-z0-9]*(?:[.+#/_][a-z0-9]+)*[+#]*")
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:[-.+#/_][a-z0-9]+)*[+#]*")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 # Words whose final "s" is not a plural; stripping it would split them from their own mentions.
 _KEEP = frozenset(
@@ -49,7 +49,8 @@ def singular(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes")):
         return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    # "-ics" is a field far more often than a plural ("physics", "mechanics", "statistics", "dynamics").
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
         return word[:-1]
     return word
 

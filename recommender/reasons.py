@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graph.delta import Expertise, Person, Post, can_see
-from recommender.explain import Evidence, Reason
+from recommender.explain import CORE_KINDS, Evidence, Reason, readable
 from recommender.features import Features
 from recommender.scoring import PairScore, ScoreWeights
+from recommender.substance import is_chatter, substance, thread_of
 from recommender.timeline import seconds
 
 MAX_TOPICS = 3
 MAX_EVIDENCE = 2
 MAX_NAMES = 3
+COMMON_SHARE = 0.25
+COMMON_MIN_PEOPLE = 40
 RARE_REACH = 0.5
 """Team rarity at or above this (at most average interaction) is worth saying out loud."""
-CORE_KINDS = frozenset({"shared_topics", "complementary_topics", "mutual_colleagues"})
-"""Reasons that can justify a suggestion on their own; team and recent work only add context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +59,29 @@ class EvidenceIndex:
         )
 
     def visible(self, person: str, topic: str, kind: str, viewer: Person | None) -> tuple[Evidence, ...]:
+        """Up to MAX_EVIDENCE of the posts behind (person, topic, kind) that ``viewer`` may see, the most substantive
+        first (:func:`~recommender.substance.substance`; the newer breaks a tie). Chatter is never among them."""
         ids = self.expertise.get((person, topic, kind), ())
-        posts = (self.posts.get(post_id) for post_id in ids)
-        shown = [Evidence.of(post) for post in posts if post is not None and self._shows(person, post, viewer)]
-        return tuple(shown[:MAX_EVIDENCE])
+        posts = [
+            post for post in (self.posts.get(i) for i in ids) if post is not None and self._shows(person, post, viewer)
+        ]
+        rank = {post.id: substance(post, (topic,), parent=self._parent(post, viewer)) for post in posts}
+        posts = [post for post in posts if rank[post.id] > 0]  # chatter has none
+        posts.sort(key=lambda post: (-rank[post.id], -seconds(post.created_at), post.id))
+        return tuple(self.evidence(person, post, viewer) for post in posts[:MAX_EVIDENCE])
+
+    def evidence(self, person: str, post: Post, viewer: Person | None) -> Evidence:
+        """``post`` as ``person``'s evidence, an untitled reply titled after its thread when ``viewer`` may see it."""
+        return Evidence.of(post, thread=thread_of(post, lambda post_id: self._thread(person, post_id, viewer)))
+
+    def _parent(self, post: Post, viewer: Person | None) -> Post | None:
+        parent = self.posts.get(post.reply_to) if post.reply_to is not None else None
+        return parent if parent is not None and can_see(parent, viewer) else None
+
+    def _thread(self, person: str, post_id: str, viewer: Person | None) -> Post | None:
+        # The thread's title is shown with the person's reply: it must pass the same checks as their own posts.
+        post = self.posts.get(post_id)
+        return post if post is not None and self._shows(person, post, viewer) else None
 
     def claim(self, person: str, topic: str, kind: str, viewer: Person | None) -> Claim | None:
         """What may be shown to ``viewer`` for ``person`` and a topic: visible evidence, or the person's own word."""
@@ -72,7 +93,9 @@ class EvidenceIndex:
         return None
 
     def latest_visible(self, person: str, viewer: Person | None) -> Post | None:
-        return next((post for post in self.authored.get(person, ()) if self._shows(person, post, viewer)), None)
+        """The newest post ``person`` wrote that ``viewer`` may see and that is not chatter."""
+        posts = self.authored.get(person, ())
+        return next((post for post in posts if self._shows(person, post, viewer) and not is_chatter(post)), None)
 
     def _shows(self, person: str, post: Post, viewer: Person | None) -> bool:
         hidden = self.hidden.get(person)
@@ -96,8 +119,13 @@ def explain_pair(
     evidence: EvidenceIndex,
     weights: ScoreWeights,
 ) -> tuple[Reason, ...]:
-    """The reasons for suggesting ``candidate`` to ``person``, strongest kind first."""
+    """The reasons for suggesting ``candidate`` to ``person``, the one that matters most first (see :func:`ranked`)."""
     who = features.people[candidate]
+    strength = {
+        "shared_topics": weights.shared * pair.shared,
+        "complementary_topics": weights.complementary * pair.complementary,
+        "mutual_colleagues": weights.band * pair.band,
+    }
     reasons = [
         _shared(features, pair, who, viewer, evidence),
         _complementary(features, pair, who, viewer, evidence),
@@ -105,7 +133,22 @@ def explain_pair(
         _team(features, pair, candidate, weights),
         _recent(who, viewer, evidence),
     ]
-    return tuple(reason for reason in reasons if reason is not None)
+    return ranked([reason for reason in reasons if reason is not None], strength)
+
+
+def ranked(reasons: Sequence[Reason], strength: Mapping[str, float]) -> tuple[Reason, ...]:
+    """Reasons in the order a card shows them: topics with visible evidence (the stronger part of the score first),
+    then mutual colleagues, then topics only declared, each by ``strength`` (a reason kind's weighted part of the
+    score); team and recent work last, as given."""
+
+    def key(item: tuple[int, Reason]) -> tuple[int, float, int]:
+        position, reason = item
+        if reason.kind not in CORE_KINDS:
+            return 3, 0.0, position
+        tier = 1 if reason.kind == "mutual_colleagues" else 0 if reason.evidence else 2
+        return tier, -strength.get(reason.kind, 0.0), position
+
+    return tuple(reason for _, reason in sorted(enumerate(reasons), key=key))
 
 
 def _shared(f: Features, pair: PairScore, who: Person, viewer: Person | None, evidence: EvidenceIndex) -> Reason | None:
@@ -166,17 +209,35 @@ def shown_topics(
     evidence: EvidenceIndex,
 ) -> list[tuple[str, str, Claim]]:
     """Up to MAX_TOPICS (label, kind, claim) that may be shown for ``person``, in the order given: topics with
-    neither visible evidence nor the person's own declaration are left out."""
+    neither visible evidence nor the person's own declaration are left out, and so are topics too common to be a
+    reason (:func:`too_common`) and topics inside one already named ("allocation tags" after "cost allocation
+    tags")."""
     shown: list[tuple[str, str, Claim]] = []
+    named: list[str] = []
     for topic, kind in topics:
+        words = f" {f.topic_ids[topic]} "
+        if any(words in f" {other} " or f" {other} " in words for other in named) or too_common(f, topic, kind):
+            continue
         if any(label == f.topic_labels[topic] for label, _, _ in shown):
             continue
         claim = evidence.claim(person, f.topic_ids[topic], kind, viewer)
         if claim is not None:
             shown.append((f.topic_labels[topic], kind, claim))
+            named.append(f.topic_ids[topic])
         if len(shown) == MAX_TOPICS:
             break
     return shown
+
+
+def too_common(f: Features, topic: int, kind: str) -> bool:
+    """Whether more than :data:`COMMON_SHARE` of the people (in an organisation of at least
+    :data:`COMMON_MIN_PEOPLE`) have the topic: "You both know about quantum" on a quantum computing site tells
+    nobody anything."""
+    if f.n_people < COMMON_MIN_PEOPLE:
+        return False
+    specificity = f.knows_specificity if kind == "knows" else f.asks_specificity
+    holders = (1 + f.n_people) / math.exp(float(specificity[topic]) - 1.0) - 1
+    return holders > COMMON_SHARE * f.n_people
 
 
 def join_parts(parts: Sequence[str]) -> str:
@@ -211,10 +272,12 @@ def _recent(who: Person, viewer: Person | None, evidence: EvidenceIndex) -> Reas
     post = evidence.latest_visible(who.id, viewer)
     if post is None:
         return None
-    summary = post.title or post.snippet
+    summary = readable(post.title or post.snippet)
     if not summary:
         return None
-    return Reason(kind="recent_work", text=f"Recently: {_shorten(summary)}", evidence=(Evidence.of(post),))
+    return Reason(
+        kind="recent_work", text=f"Recently: {_shorten(summary)}", evidence=(evidence.evidence(who.id, post, viewer),)
+    )
 
 
 def join_labels(items: Sequence[str]) -> str:

@@ -55,6 +55,9 @@
       display: block; margin: 0 0 6px; color: #1f2328;
       white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
     }
+    .wt-mutual { display: block; margin: 0 0 6px; color: #57606a; font-size: 13px; overflow-wrap: anywhere; }
+    .wt-quote { display: block; margin: 0 0 8px; font-size: 13px; color: #3d444d; overflow-wrap: anywhere; }
+    .wt-quote-date { color: #57606a; font-size: 12px; }
     .wt-chips { display: flex; flex-wrap: wrap; gap: 4px; list-style: none; margin: 0 0 8px; padding: 0; }
     .wt-chip {
       display: inline-block; margin: 0; padding: 1px 8px; list-style: none;
@@ -145,6 +148,15 @@
     const date = new Date(text(value));
     if (Number.isNaN(date.getTime())) return "";
     return date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+  }
+
+  /** ``value`` on one line, cut at a word boundary to at most ``limit`` characters (with an ellipsis). */
+  function shorten(value, limit) {
+    const flat = text(value).split(/\s+/).filter(Boolean).join(" ");
+    if (flat.length <= limit) return flat;
+    const cut = flat.slice(0, limit - 1);
+    const space = cut.lastIndexOf(" ");
+    return `${(space > limit / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, "")}…`;
   }
 
   function clampInt(value, low, high, fallback) {
@@ -269,6 +281,12 @@
 
   // -- <weaktie-people-to-meet> ----------------------------------------------------------------------------------
 
+  /** How long a card's quoted title may be before it is cut (the whole text is its tooltip). */
+  const QUOTE_CHARS = 110;
+
+  /** Reasons that can justify a suggestion on their own (as in recommender/explain.py). */
+  const CORE_KINDS = ["shared_topics", "complementary_topics", "mutual_colleagues"];
+
   const FEEDBACK = [
     { kind: "dismiss", label: "Dismiss", aria: (name) => `Dismiss ${name}`, done: (name) => `Dismissed ${name}.` },
     {
@@ -389,21 +407,28 @@
       const meta = [text(person.title), text(person.team)].filter(Boolean).join(" · ");
       if (meta) article.append(el("p", "wt-meta", meta));
 
-      const reasons = Array.isArray(suggestion.reasons) ? suggestion.reasons : [];
-      const first = reasons.find((reason) => reason && text(reason.text));
-      if (first) {
-        const line = el("p", "wt-reason", first.text);
-        line.title = text(first.text); // the whole sentence when the line is cut short
+      // Reasons come strongest first: the lead is the first that can justify the suggestion on its own.
+      const reasons = (Array.isArray(suggestion.reasons) ? suggestion.reasons : []).filter((r) => r && text(r.text));
+      const lead = reasons.find((reason) => CORE_KINDS.includes(reason.kind)) || reasons[0];
+      if (lead) {
+        const line = el("p", "wt-reason", lead.text);
+        line.title = text(lead.text); // the whole sentence when the line is cut short
         article.append(line);
       }
 
-      const topics = sharedTopics(reasons);
+      const topics = leadTopics(lead, reasons);
       if (topics.length > 0) {
         const chips = el("ul", "wt-chips");
-        chips.setAttribute("aria-label", "Shared topics");
+        chips.setAttribute("aria-label", "Topics");
         for (const topic of topics) chips.append(el("li", "wt-chip", topic));
         article.append(chips);
       }
+
+      const mutual = reasons.find((reason) => reason.kind === "mutual_colleagues");
+      if (mutual && mutual !== lead) article.append(el("p", "wt-mutual", mutual.text));
+
+      const quote = quoted(lead, reasons);
+      if (quote) article.append(this.quoteLine(quote));
 
       const actions = el("div", "wt-actions");
       actions.setAttribute("role", "group");
@@ -419,6 +444,27 @@
       article.append(actions);
       item.append(article);
       return item;
+    }
+
+    /** The one post a card quotes: its title (or snippet) as a link to the post, and its date. */
+    quoteLine(post) {
+      const line = el("p", "wt-quote");
+      const whole = text(post.title) || text(post.snippet);
+      const label = shorten(whole, QUOTE_CHARS);
+      if (label !== whole) line.title = whole;
+      const href = safeUrl(post.url, this.apiBase);
+      if (href) {
+        const link = el("a", "wt-link", label || "Open the post");
+        link.href = href;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        line.append(link);
+      } else {
+        line.append(el("span", "wt-quote-text", label));
+      }
+      const when = shortDate(post.created_at);
+      if (when) line.append(el("span", "wt-quote-date", ` · ${when}`));
+      return line;
     }
 
     async answer(item, candidate, name, choice) {
@@ -452,12 +498,12 @@
     }
   }
 
-  /** Topics both people share (the "shared_topics" reasons), else those of any reason; at most five, no repeats. */
-  function sharedTopics(reasons) {
-    const pick = (kinds) => {
+  /** The lead reason's topics, else those of any reason; at most five, no repeats. */
+  function leadTopics(lead, reasons) {
+    const pick = (from) => {
       const seen = [];
-      for (const reason of reasons) {
-        if (!reason || (kinds && !kinds.includes(reason.kind)) || !Array.isArray(reason.topics)) continue;
+      for (const reason of from) {
+        if (!reason || !Array.isArray(reason.topics)) continue;
         for (const topic of reason.topics) {
           const label = text(topic);
           if (label && !seen.includes(label)) seen.push(label);
@@ -465,8 +511,14 @@
       }
       return seen;
     };
-    const shared = pick(["shared_topics"]);
-    return (shared.length > 0 ? shared : pick(null)).slice(0, 5);
+    const own = lead ? pick([lead]) : [];
+    return (own.length > 0 ? own : pick(reasons)).slice(0, 5);
+  }
+
+  /** The one post a card quotes: the lead reason's first evidence, else the first of any reason. */
+  function quoted(lead, reasons) {
+    const first = (reason) => (reason && Array.isArray(reason.evidence) ? reason.evidence.find(Boolean) : undefined);
+    return first(lead) || reasons.map(first).find(Boolean) || null;
   }
 
   // -- <weaktie-already-done> ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 
 from extractors.canonical import CanonicalBatch, PostRecord, Reject
+from extractors.cleaning import strip_quoted
 from extractors.sources.common import ArchiveLimits, SourceError, SourceImport, open_archive, strip_html, to_utc
 from graph.delta import Person
 
@@ -86,124 +87,6 @@ def clean_subject(subject: str | None) -> str | None:
     if not subject:
         return None
     return " ".join(_SUBJECT_PREFIX.sub("", subject).split()) or None
-
-
-# --- quoted text and signatures -------------------------------------------------------------------------------------
-
-_ORIGINAL = re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}", re.IGNORECASE)
-_FORWARDED = re.compile(
-    r"^\s*(?:-{2,}.*\bForwarded by\b|-{2,}\s*Forwarded (?:message|mail)\s*-{2,}|Begin forwarded message:)",
-    re.IGNORECASE,
-)
-_WROTE = re.compile(r"\bwrote:\s*$", re.IGNORECASE)
-_ON_LINE = re.compile(r"^\s*On\s.+[,\d]", re.IGNORECASE)
-_HEADER_FROM = re.compile(r"^\s*\*?From:\*?\s*\S", re.IGNORECASE)
-_HEADER_SENT = re.compile(r"^\s*\*?(?:Sent|Date):\*?\s*\S", re.IGNORECASE)
-_HEADER_TO = re.compile(r"^\s*\*?(?:To|Subject|cc):\*?", re.IGNORECASE)
-_NOTES_DATE = r"\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:AM|PM)?"
-_NOTES_DATE_LINE = re.compile(rf"^\s*{_NOTES_DATE}\s*$", re.IGNORECASE)
-_NOTES_ON_LINE = re.compile(rf"^\s*\S.*\son\s+{_NOTES_DATE}\s*$", re.IGNORECASE)
-_SIG_DASHES = re.compile(r"^--\s?$")
-_SENT_FROM = re.compile(r"^\s*Sent from my\b", re.IGNORECASE)
-_SIGN_OFF = re.compile(
-    r"^\s*(?:thanks|thank you|many thanks|thanks again|regards|best regards|kind regards|warm regards|best wishes"
-    r"|best|cheers|sincerely|yours|yours truly|all the best|thx|ta)\s*[,.!]*\s*$",
-    re.IGNORECASE,
-)
-_SIGN_OFF_TAIL = 4
-"""At most this many short lines (name, title, phone) may follow a sign-off for it to count as the signature."""
-
-
-def strip_quoted(text: str) -> str:
-    """What the sender wrote: quoted (``>``) lines, reply and forward blocks, and the signature removed.
-
-    Cuts at the first ``-----Original Message-----``, forward banner, Outlook or Lotus Notes header block, or
-    ``On … wrote:`` not followed by ``>`` lines; then drops remaining ``>`` lines, the ``-- `` signature, "Sent from
-    my …" lines and a trailing sign-off ("Thanks,", "Regards," …) with the few short lines under it.
-    """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = _cut_at_quoted_block(lines)
-    lines = [line for line in lines if not line.lstrip().startswith(">") and not _SENT_FROM.match(line)]
-    lines = _cut_signature(lines)
-    kept = "\n".join(line.rstrip() for line in lines)
-    return re.sub(r"\n{3,}", "\n\n", kept).strip()
-
-
-def _cut_at_quoted_block(lines: list[str]) -> list[str]:
-    kept: list[str] = []
-    while True:
-        cut, resume = _first_block(lines)
-        kept.extend(lines[:cut])
-        if resume is None:
-            return kept
-        lines = lines[resume:]
-
-
-def _first_block(lines: list[str]) -> tuple[int, int | None]:
-    """Where the first quoted block starts, and where to go on reading (``None``: the rest is quoted)."""
-    for index, line in enumerate(lines):
-        if not _may_open_block(line):
-            continue
-        if _ORIGINAL.match(line) or _FORWARDED.match(line) or _starts_header_block(lines, index):
-            return index, None
-        if _NOTES_DATE_LINE.match(line) and _followed_by(lines, index, _HEADER_TO, within=2):
-            # Lotus Notes puts the sender's name on the line above the date.
-            return (index - 1 if index > 0 and lines[index - 1].strip() else index), None
-        if _NOTES_ON_LINE.match(line) and _followed_by(lines, index, _HEADER_TO, within=2):
-            return index, None
-        if _WROTE.search(line):
-            # "On <date>, <name>\nwrote:" spans two lines in many clients; drop the first half too.
-            split = index > 0 and not _ON_LINE.match(line) and _ON_LINE.match(lines[index - 1])
-            start = index - 1 if split else index
-            if _next_content_is_quoted(lines, index):
-                # Interleaved replies keep their own lines; only the attribution and the ">" lines go.
-                return start, index + 1
-            # Without ">" lines only a real attribution cuts: "what the customer wrote:" introduces the writer's own
-            # paraphrase, "On <date>, <name> wrote:" or "<address> wrote:" introduces a copy of older mail.
-            if split or _ON_LINE.match(line) or "@" in line or "<" in line:
-                return start, None
-    return len(lines), None
-
-
-def _may_open_block(line: str) -> bool:
-    """A cheap filter so the patterns below run on a few lines, not on every line of long messages."""
-    head = line.lstrip()[:6].lower()
-    lowered = line.lower()
-    return (
-        head.startswith(("-", "begin", "from:", "*from")) or head[:1].isdigit() or "wrote" in lowered
-        or " on " in lowered
-    )  # fmt: skip
-
-
-def _starts_header_block(lines: list[str], index: int) -> bool:
-    """An Outlook-style "From: / Sent: / To: / Subject:" block opening a quoted message."""
-    if not _HEADER_FROM.match(lines[index]):
-        return False
-    window = lines[index + 1 : index + 5]
-    return any(_HEADER_SENT.match(w) for w in window) and any(_HEADER_TO.match(w) for w in window)
-
-
-def _followed_by(lines: list[str], index: int, pattern: re.Pattern[str], *, within: int) -> bool:
-    return any(pattern.match(line) for line in lines[index + 1 : index + 1 + within])
-
-
-def _next_content_is_quoted(lines: list[str], index: int) -> bool:
-    for line in lines[index + 1 :]:
-        if line.strip():
-            return line.lstrip().startswith(">")
-    return False
-
-
-def _cut_signature(lines: list[str]) -> list[str]:
-    for index in range(len(lines) - 1, -1, -1):
-        if _SIG_DASHES.match(lines[index]):
-            lines = lines[:index]
-            break
-    content = [i for i, line in enumerate(lines) if line.strip()][-(_SIGN_OFF_TAIL + 1) :]
-    for position, index in enumerate(content):
-        if _SIGN_OFF.match(lines[index]) and all(len(lines[i].strip()) <= 40 for i in content[position + 1 :]):
-            return lines[:index]
-    return lines
 
 
 # --- reading files --------------------------------------------------------------------------------------------------
@@ -494,7 +377,7 @@ def _body(message: EmailMessage, headers: _Headers) -> str:
         if part is None:
             return ""
         text = _part_text(part)
-        return strip_html(text) if part.get_content_subtype() == "html" else text
+        return strip_html(text, markdown=True) if part.get_content_subtype() == "html" else text
     # Single-part mail is nearly all of it: one Content-Type parse instead of get_body's many.
     content_type = headers.first("content-type")
     maintype = getattr(content_type, "maintype", "text")
@@ -503,7 +386,7 @@ def _body(message: EmailMessage, headers: _Headers) -> str:
         return ""
     charset = getattr(content_type, "params", {}).get("charset")
     text = _decode(message.get_payload(decode=True), charset)
-    return strip_html(text) if subtype == "html" else text
+    return strip_html(text, markdown=True) if subtype == "html" else text
 
 
 def _part_text(part: EmailMessage) -> str:

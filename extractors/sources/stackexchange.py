@@ -219,19 +219,19 @@ class _Reader:
             self.skipped[SKIP_COMMUNITY_POST] += 1
             return None
         created_at = _created_at(row)
-        body = strip_html(row.get("Body", ""))
+        # Markdown marks keep code blocks and quotations recognisable as such for topic cleaning.
+        body = strip_html(row.get("Body", ""), markdown=True)
         if kind == QUESTION:
-            tags = parse_tags(row.get("Tags", ""))
-            # PostRecord has no tag field: the tags go into the text, where topic extraction sees them.
-            text = f"{body}\nTags: {', '.join(tags)}" if tags else body
             return PostRecord(
                 id=post_id(native),
                 author=person_id(owner),
                 created_at=created_at,
                 space=self.site,
                 title=collapse_whitespace(row.get("Title", "")) or None,
-                text=text.strip(),
+                text=body,
                 url=f"https://{self.site}/q/{native}" if self.site else None,
+                # Metadata, not prose: a "Tags:" line in the text would make "tags" a topic.
+                tags=parse_tags(row.get("Tags", "")),
                 line=line,
             )
         parent = _native_id(row, "ParentId")

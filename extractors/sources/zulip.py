@@ -305,7 +305,7 @@ def _render(message: _Message, people: _People) -> tuple[str, tuple[str, ...]]:
     if message.html:
         for zulip_id, name in _HTML_MENTION.findall(message.content):
             mentions.append(people.resolve(html.unescape(name), zulip_id or None) or "")
-        text = strip_html(message.content)
+        text = strip_html(message.content, markdown=True)
     else:
 
         def rendered(match: re.Match[str]) -> str:

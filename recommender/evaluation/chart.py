@@ -16,10 +16,10 @@ def write_chart(report: EvaluationReport, path: Path) -> Path:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    metrics = HEADLINES.get(report.task, ())
     tables = report.tables
     figure, axes = plt.subplots(1, max(len(tables), 1), figsize=(6.5 * max(len(tables), 1), 4.8), squeeze=False)
     for axis, table in zip(axes[0], tables, strict=False):
+        metrics = HEADLINES.get(report.task, table.columns)
         methods = list(table.results)
         width = 0.8 / max(len(metrics), 1)
         for j, metric in enumerate(metrics):
@@ -34,7 +34,8 @@ def write_chart(report: EvaluationReport, path: Path) -> Path:
         size = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in table.test_size.items())
         axis.set_title(f"{table.title}\n({size})", fontsize=9)
         axis.legend(fontsize=8)
-    figure.suptitle(f"weaktie eval: {report.task} on {report.dataset} ({report.cut.how})", fontsize=10)
+    split = report.cut.how if report.cut is not None else "no split"
+    figure.suptitle(f"weaktie eval: {report.task} on {report.dataset} ({split})", fontsize=10)
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

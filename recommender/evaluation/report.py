@@ -94,7 +94,8 @@ class Target:
 class EvaluationReport:
     task: str
     dataset: str
-    cut: Cut
+    cut: Cut | None
+    """The temporal split; ``None`` for a task that scores the whole history (topics)."""
     tables: tuple[Table, ...]
     targets: tuple[Target, ...] = ()
     notes: tuple[str, ...] = ()
@@ -112,7 +113,7 @@ class EvaluationReport:
         return {
             "task": self.task,
             "dataset": self.dataset,
-            "split": self.cut.as_dict(),
+            "split": None if self.cut is None else self.cut.as_dict(),
             "settings": dict(self.settings),
             "tables": {table.key: table.as_dict() for table in self.tables},
             "targets": [target.as_dict() for target in self.targets],

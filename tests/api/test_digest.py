@@ -42,6 +42,7 @@ from api.signing import UNSUBSCRIBE, signing_key, verify
 from graph.controls import ORG_SCOPE, DigestRecord, Policy, effective_policy, person_scope, team_scope
 from graph.delta import GraphDelta, Person, Post, can_see
 from recommender.explain import Evidence, Match, Reason, Suggestion
+from recommender.substance import is_chatter
 from tests.api.conftest import Imported
 
 PERIOD = "2026-W45"
@@ -319,6 +320,93 @@ def test_message_is_multipart_alternative_with_headers_and_escaped_html(tmp_path
     assert HOSTILE in text, "plain text is not HTML: nothing to escape there"
     assert "&lt;" not in text
     assert link[1:-1] in text
+
+
+QUESTION = Post(
+    id="q1",
+    author="u3",
+    created_at=datetime(2026, 9, 1, tzinfo=UTC),
+    title="How do we rotate Vault database credentials?",
+    is_question=True,
+)
+
+
+def _card_content() -> DigestContent:
+    """One suggestion whose reasons come strongest first, as the recommender orders them, each with its own posts."""
+    me = Person(id="u1", name="Me", email="me@example.com", team="blue")
+    other = Person(id="u2", name="Orla", email="orla@example.com", team="red")
+
+    def quoted(pid: str, snippet: str, *, thread: Post | None = None, title: str | None = None) -> Evidence:
+        made = Post(id=pid, author="u2", created_at=datetime(2026, 10, 1, tzinfo=UTC), title=title, snippet=snippet)
+        return Evidence.of(replace(made, url=f"https://intranet.example/posts/{pid}", reply_to="q1"), thread=thread)
+
+    answer = quoted("a1", '@**Ana Lee** and @"Bo Chen": we use leases with a one hour TTL', thread=QUESTION)
+    reasons = (
+        Reason(
+            kind="complementary_topics",
+            text="They know about Vault, which you asked about",
+            topics=("Vault",),
+            evidence=(answer, quoted("a2", "second post on vault", title="Vault notes")),
+        ),
+        Reason(
+            kind="shared_topics",
+            text="You both know about Postgres",
+            topics=("Postgres",),
+            evidence=(quoted("a3", "postgres post", title="Postgres tuning"),),
+        ),
+        Reason(kind="mutual_colleagues", text="2 mutual colleagues: Ana and Bo", people=("Ana", "Bo")),
+        Reason(kind="team", text="Works in Red team"),
+        Reason(
+            kind="recent_work",
+            text="Recently: a talk on pgbouncer",
+            evidence=(quoted("a4", "a talk on pgbouncer", title="Pgbouncer talk"),),
+        ),
+    )
+    suggestion = Suggestion(person="u1", candidate=other, score=1.0, reasons=reasons, evidence_at=None)
+    return DigestContent(person=me, period=PERIOD, suggestions=(suggestion,))
+
+
+def test_a_card_leads_with_the_strongest_reason_and_quotes_one_post_with_its_link(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, public_url="https://weaktie.example/")
+    message = _parse(Composer(settings, key=KEY, team_names={}, now=NOW)(_card_content()))
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    for body in (html, text):
+        lead = body.index("They know about Vault, which you asked about")
+        assert lead < body.index("You both know about Postgres") < body.index("2 mutual colleagues: Ana and Bo")
+        assert "Recently:" not in body, "recent work only ever adds a quote, and this card has one"
+        assert body.count("https://intranet.example/posts/") == 1, "one quoted post"
+        assert "https://intranet.example/posts/a1" in body
+        assert "Re: How do we rotate Vault database credentials?" in body, "an answer is titled after its question"
+        for other in ("Vault notes", "Postgres tuning", "Pgbouncer talk"):
+            assert other not in body
+        assert "@**" not in body and '@"' not in body and "@&#34;" not in body, "no raw mention markup"
+    assert 'href="https://intranet.example/posts/a1"' in html
+    assert re.search(r'<li style="[^"]*font-weight:600[^"]*">They know about Vault', html), "the lead stands out"
+
+
+def test_digest_quotes_are_never_chatter_and_one_per_card(engine: Engine, tmp_path: Path) -> None:
+    projection = engine.projection()
+    posts = {post.id: post for post in projection.posts}
+    own: dict[str, list[Post]] = {}
+    for post in projection.posts:
+        own.setdefault(post.author, []).append(post)
+    composer = Composer(Settings(data_dir=tmp_path), key=KEY, team_names={}, now=NOW)
+    cards = 0
+    for person in sorted(projection.people, key=lambda p: p.id)[:40]:
+        content = compose(engine, person, period=PERIOD, own_posts=own.get(person.id, []), allowed=lambda p: True)
+        context = composer.context(content, unsubscribe="https://weaktie.example/u")
+        for suggestion, card in zip(content.suggestions, context["people"], strict=True):
+            cards += 1
+            assert card["reasons"][0] == suggestion.reasons[0].text
+            assert suggestion.reasons[0].kind in ("shared_topics", "complementary_topics", "mutual_colleagues")
+            assert len(card["evidence"]) <= 1
+            if suggestion.quote is not None:
+                assert card["evidence"][0]["url"] == suggestion.quote.url
+        quoted = [e for s in content.suggestions for r in s.reasons for e in r.evidence]
+        quoted += [e for w in content.working_on for m in w.matches for e in m.evidence]
+        assert not [e.snippet for e in quoted if is_chatter(posts[e.post_id])]
+    assert cards > 20
 
 
 def test_the_long_unsubscribe_header_stays_one_plain_line(tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ from api.problems import MEDIA_TYPE
 from api.routes_widget import WIDGET_JS, DemoPage, choose_demo_person
 from api.settings import get_settings
 from api.tokens import verify_token
+from recommender.explain import CORE_KINDS
+from recommender.substance import is_chatter
 from tests.api.conftest import Imported
 
 # Any way of turning a string into markup: the widget builds nodes and sets textContent only.
@@ -103,6 +105,31 @@ def test_demo_person_gets_a_full_list_with_their_planted_introduction(
     assert chosen in planted
     assert len(found) == 4
     assert planted[chosen] in {item.candidate.id for item in found}
+
+
+def test_the_payload_puts_the_strongest_reason_first_and_never_quotes_chatter(
+    app_client: TestClient, imported: Imported
+) -> None:
+    engine: Engine = app_client.app.state.engine
+    posts = {post.id: post for post in engine.projection().posts}
+    chatter_posts = sum(1 for post in posts.values() if is_chatter(post))
+    assert chatter_posts, "the generated organisation has chatter replies for this test to be about"
+    cards = 0
+    for row in imported.org.people[:30]:
+        response = app_client.get(f"/v1/people/{row['id']}/suggestions", params={"k": 4})
+        assert response.status_code == 200
+        for suggestion in response.json()["suggestions"]:
+            cards += 1
+            reasons = suggestion["reasons"]
+            lead = reasons[0]
+            assert lead["kind"] in CORE_KINDS, "the card shows the first reason: it must be one that stands alone"
+            topical = [r for r in reasons if r["kind"] in ("shared_topics", "complementary_topics")]
+            if any(r["evidence"] for r in topical):
+                assert lead in topical and lead["evidence"], "topics with visible evidence lead"
+            for item in (item for reason in reasons for item in reason["evidence"]):
+                assert not is_chatter(posts[item["post_id"]]), item["snippet"]
+                assert "@**" not in item["snippet"] and '@"' not in item["snippet"]
+    assert cards >= 30
 
 
 def test_widget_js_answers_head_for_link_checkers(app_client: TestClient) -> None:

@@ -151,6 +151,7 @@ def test_cards_show_people_with_reasons_despite_the_hostile_stylesheet(
         card = cards.nth(index)
         assert card.locator(".wt-name").text_content() == suggestion["candidate"]["name"]
         assert card.locator(".wt-reason").text_content() == suggestion["reasons"][0]["text"]
+        _assert_one_quote(card, suggestion["reasons"])
         for label in ("Dismiss", "We met", "Not relevant"):
             assert card.get_by_role("button", name=label).is_visible()  # the page hides every <button> of its own
     first = cards.first.locator(".wt-name")
@@ -158,6 +159,24 @@ def test_cards_show_people_with_reasons_despite_the_hostile_stylesheet(
     assert first.evaluate("node => getComputedStyle(node).textTransform") == "none"
     assert page.locator("main h1").evaluate("node => getComputedStyle(node).color") == RED  # the trap is armed
     page.screenshot(path=str(tmp_path / "widget.png"), full_page=True)
+
+
+def _assert_one_quote(card: Any, reasons: list[dict]) -> None:
+    """The card quotes one post, with its link: the lead reason's first evidence, else the first of any reason."""
+    evidence = [r["evidence"][0] for r in reasons if r["evidence"]]
+    expected = reasons[0]["evidence"][0] if reasons[0]["evidence"] else evidence[0] if evidence else None
+    quotes = card.locator(".wt-quote")
+    if expected is None:
+        assert quotes.count() == 0
+        return
+    assert quotes.count() == 1
+    link = quotes.locator("a")
+    assert link.get_attribute("href") == expected["url"]
+    whole, shown = " ".join((expected["title"] or expected["snippet"]).split()), link.text_content()
+    assert shown == whole or (shown.endswith("…") and whole.startswith(shown[:-1])), (shown, whole)
+    mutual = next((r for r in reasons[1:] if r["kind"] == "mutual_colleagues"), None)
+    if mutual is not None:
+        assert card.locator(".wt-mutual").text_content() == mutual["text"]
 
 
 def test_hostile_name_is_shown_as_text_and_never_runs(page: Any, served: Served) -> None:

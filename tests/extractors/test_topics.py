@@ -162,3 +162,113 @@ def test_excluded_words_and_lone_adverbs_or_past_tenses_are_not_topics() -> None
     ids = {t.id for t in analyzer.learn(texts, exclude=["Ada Balogun"])}
     assert "invoice" in ids
     assert not {"balogun", "especially", "fixed"} & ids
+
+
+# -- what ordinary English looks like (issue: topics people can trust) -------------------------------------------
+
+ORDINARY = [
+    "I think it is a good idea to check this again next week.",
+    "Thanks a lot, that was really helpful and quick.",
+    "We should talk about the plan when you have some time.",
+    "This was a painful week but we made it in the end.",
+    "Can you have a look at my question when you get a chance?",
+    "The goal is to win more of these small things this year.",
+]
+
+
+def _community(n: int = 60) -> list[str]:
+    """A small community: every text is about quantum computing, with ordinary English around it."""
+    subjects = [
+        "How do I apply a Hadamard gate to one qubit in Qiskit?",
+        "Quantum error correction needs many physical qubits per logical qubit.",
+        "Sampling quantum circuits with Monte Carlo gets slow with entanglement.",
+        "Short-lived credentials for the quantum simulator expire after an hour.",
+        "Is there a quantum algorithm faster than Grover search for this?",
+        "Our Monte Carlo estimate of the qubit noise was off.",
+        "Rotate the short-lived credentials before the Qiskit job starts.",
+    ]
+    return [f"{subjects[i % len(subjects)]} {ORDINARY[i % len(ORDINARY)]}" for i in range(n)]
+
+
+def _never_shown(label: str) -> bool:
+    import spacy
+
+    stop = spacy.blank("en").Defaults.stop_words
+    words = label.lower().split()
+    fragments = {"nt", "na", "wo", "ca", "gon", "ve", "ll", "re"}
+    return (
+        len(label.replace(" ", "")) < 2
+        or any(w in stop or w in fragments for w in words)
+        or any(w.isdigit() for w in words)
+    )
+
+
+@pytest.mark.parametrize("model", ["none", pytest.param("auto", marks=pytest.mark.model)])
+def test_a_communitys_central_topic_is_kept_and_ordinary_english_is_not(model: str) -> None:
+    analyzer = TopicAnalyzer(model=model)
+    ids = {t.id for t in analyzer.learn(_community())}
+    assert "quantum" in ids, "in every text, but far more common here than in English: the community's subject"
+    assert {"qubit", "qiskit", "entanglement"} <= ids
+    assert not {"idea", "week", "plan", "time", "thing", "lot", "year", "question", "look"} & ids
+    assert not any(_never_shown(t.label) for t in analyzer.vocabulary), sorted(t.label for t in analyzer.vocabulary)
+
+
+@pytest.mark.model
+def test_with_the_model_ordinary_verbs_and_adjectives_are_never_topics_alone(with_model: TopicAnalyzer) -> None:
+    texts = [f"{t} The team interacts a lot and it was painful and surprising." for t in _community()]
+    ids = {t.id for t in with_model.learn(texts)}
+    assert not {"interacts", "interact", "painful", "surprising", "good", "helpful"} & ids
+    assert "qubit" in ids
+
+
+@pytest.mark.parametrize("model", ["none", pytest.param("auto", marks=pytest.mark.model)])
+def test_multi_word_expressions_stay_whole_with_their_written_form(model: str) -> None:
+    analyzer = TopicAnalyzer(model=model)
+    labels = {t.id: t.label for t in analyzer.learn(_community())}
+    assert labels.get("monte carlo") == "Monte Carlo"
+    assert labels.get("short-lived credential", "").lower() == "short-lived credentials"
+    assert "quantum error correction" in labels or "error correction" in labels
+    assert "carlo" not in labels, "a word that only occurs inside a phrase gives way to the phrase"
+
+
+def test_contraction_fragments_numbers_and_single_letters_are_never_topics() -> None:
+    texts = [
+        f"I dont know, it wont work and we're gonna need {n} more GPUs. Can't say why; x and y in 2018."
+        for n in range(40)
+    ] + _community()
+    analyzer = TopicAnalyzer(model="none")
+    learned = analyzer.learn(texts)
+    assert not any(_never_shown(t.label) for t in learned), sorted(t.label for t in learned)
+    assert "gpu" in {t.id for t in learned}
+
+
+def test_a_word_everyone_uses_is_not_a_topic_but_a_teams_own_word_is() -> None:
+    teams = ["platform", "finance", "design", "support"]
+    texts, groups = [], []
+    for i in range(200):
+        team = teams[i % 4]
+        own = {"platform": "Terraform modules", "finance": "invoice ledgers", "design": "Figma frames"}.get(team, "")
+        texts.append(f"Our weekly checklist and retro notes. {own}")
+        groups.append(team)
+    analyzer = TopicAnalyzer(model="none")
+    ids = {t.id for t in analyzer.learn(texts, groups=groups)}
+    assert any(i.startswith("terraform") for i in ids) and any(i.startswith("figma") for i in ids)
+    assert not {"checklist", "weekly checklist", "retro"} & ids, "spread over the teams as evenly as texts are"
+    # Without groups nothing tells them apart: both are far more common than in English.
+    assert "retro" in {t.id for t in TopicAnalyzer(model="none").learn(texts)}
+
+
+def test_names_of_people_and_places_are_not_topics_but_a_handle_does_not_take_a_word() -> None:
+    texts = [f"{t} Ask Balogun or the Customer Support team." for t in _community()]
+    analyzer = TopicAnalyzer(model="none")
+    ids = {t.id for t in analyzer.learn(texts, exclude=["Ada Balogun", "QuantumFan"], places=["customer-support"])}
+    assert "balogun" not in ids
+    assert "customer support" not in ids
+    assert "quantum" in ids, "a handle's words do not remove a word the community writes in lower case"
+
+
+def test_texts_list_their_most_informative_topics_first() -> None:
+    analyzer = TopicAnalyzer(model="none")
+    analyzer.learn(_community())
+    (analysis,) = analyzer.analyse(["How do I apply a Hadamard gate to one qubit in Qiskit? It is a quantum thing."])
+    assert analysis.topics[-1] == "quantum" or analysis.topics.index("qiskit") < analysis.topics.index("quantum")

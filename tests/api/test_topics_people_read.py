@@ -1,0 +1,107 @@
+"""What a person reads about topics, on the demo organisation and on every real data set in ``shared/data``: the
+topics ``weaktie topics list`` shows for the most active people and the topics named in their suggestions' reasons.
+
+No stop word, contraction fragment ("nt", "na", "wo"), number, one-letter word, emoji code or importer artefact
+("Tags") is ever shown. Imported through the product's own path, with the default settings (English model).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import spacy
+
+from api.engine import Engine
+from api.ingest import ingest_source
+from api.settings import Settings
+from extractors.synthetic import generate_organisation, write_canonical
+from graph.embedded import EmbeddedStore
+
+DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+STOP = spacy.blank("en").Defaults.stop_words
+FRAGMENTS = frozenset({"nt", "na", "wo", "ca", "gon", "ve", "ll", "re", "d", "m", "s", "t"})
+EMOJI = re.compile(r":[a-z0-9_+-]+:|^[a-z]+_[a-z_]+$")
+ARTEFACTS = frozenset({"tags", "tag"})
+PEOPLE_CHECKED = 25
+
+SOURCES = {
+    "slack": DATA / "slack-houstondatavis-2016",
+    "zulip": DATA / "zulip-ncar" / "zulip_json",
+    "stackexchange": DATA / "stackexchange-quantumcomputing-2018",
+    "email": DATA / "enron-berkeley-categories",
+}
+
+
+def why_not_shown(label: str) -> str | None:
+    """Why a topic label would make a colleague laugh, or None when it reads as a topic."""
+    words = label.lower().split()
+    if not words:
+        return "empty"
+    if len(label.replace(" ", "")) < 2:
+        return "a single letter"
+    for word in words:
+        if word in STOP:
+            return f"stop word {word!r}"
+        if word in FRAGMENTS:
+            return f"contraction fragment {word!r}"
+        if word.replace(".", "").replace(",", "").isdigit():
+            return f"number {word!r}"
+    if EMOJI.search(label.lower()):
+        return "emoji code"
+    if set(words) & ARTEFACTS:
+        return "an importer's own markup"
+    return None
+
+
+def shown_labels(engine: Engine) -> Counter[str]:
+    """Topic labels shown to the most active people: their topic lists and their suggestions' reasons."""
+    authored = Counter(post.author for post in engine.projection().posts)
+    shown: Counter[str] = Counter()
+    for person, _ in authored.most_common(PEOPLE_CHECKED):
+        shown.update(item.label for item in engine.person_topics(person)[:10])
+        for suggestion in engine.suggestions(person):
+            for reason in suggestion.reasons:
+                shown.update(reason.topics)
+    return shown
+
+
+def _assert_readable(shown: Counter[str], where: str, *, expect_some: bool = True) -> None:
+    assert shown or not expect_some, f"{where}: no topics shown at all"
+    bad = {label: why for label in shown if (why := why_not_shown(label)) is not None}
+    assert not bad, f"{where}: labels no one would call topics: {bad}"
+
+
+def test_the_checker_catches_what_people_laughed_at() -> None:
+    for label in ("na", "nt", "wo", "to", "will", "simple_smile", "Tags", "x", "2018", "btw and not"):
+        assert why_not_shown(label) is not None, label
+    for label in ("Monte Carlo", "short-lived credentials", "quantum error correction", "Kubernetes", "D3.js"):
+        assert why_not_shown(label) is None, label
+
+
+@pytest.mark.slow
+def test_the_demo_shows_topics_a_person_would_call_topics(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    write_canonical(generate_organisation(), export)
+    settings = Settings(data_dir=tmp_path / "data")
+    with EmbeddedStore(settings.graph_dir) as store:
+        engine = Engine(store, settings=settings)
+        engine.ingest(export)
+        _assert_readable(shown_labels(engine), "demo")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_each_real_data_set_shows_topics_a_person_would_call_topics(name: str, tmp_path: Path) -> None:
+    path = SOURCES[name]
+    if not path.exists():
+        pytest.skip(f"{path} is not there (set WEAKTIE_SHARED_DATA)")
+    settings = Settings(data_dir=tmp_path / "data")
+    with EmbeddedStore(settings.graph_dir) as store:
+        ingest_source(path, store, settings=settings)
+        engine = Engine(store, settings=settings)
+        # E-mails are addressed to their recipients: restricted posts never make anyone's topics (privacy).
+        _assert_readable(shown_labels(engine), name, expect_some=name != "email")
