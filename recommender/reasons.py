@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from graph.delta import Expertise, Person, Post, can_see
 from recommender.explain import CORE_KINDS, Evidence, Reason, readable
 from recommender.features import Features
@@ -230,14 +232,16 @@ def shown_topics(
 
 
 def too_common(f: Features, topic: int, kind: str) -> bool:
-    """Whether more than :data:`COMMON_SHARE` of the people (in an organisation of at least
-    :data:`COMMON_MIN_PEOPLE`) have the topic: "You both know about quantum" on a quantum computing site tells
-    nobody anything."""
-    if f.n_people < COMMON_MIN_PEOPLE:
+    """Whether more than :data:`COMMON_SHARE` of the people who know (or ask about) anything, at least
+    :data:`COMMON_MIN_PEOPLE` of them, have the topic: "You both know about quantum" on a quantum computing site tells
+    nobody anything. People who never wrote are not counted: a site's dormant accounts do not make a topic rare."""
+    matrix = f.knows if kind == "knows" else f.asks
+    active = int(np.count_nonzero(np.diff(matrix.indptr)))
+    if active < COMMON_MIN_PEOPLE:
         return False
     specificity = f.knows_specificity if kind == "knows" else f.asks_specificity
     holders = (1 + f.n_people) / math.exp(float(specificity[topic]) - 1.0) - 1
-    return holders > COMMON_SHARE * f.n_people
+    return holders > COMMON_SHARE * active
 
 
 def join_parts(parts: Sequence[str]) -> str:
