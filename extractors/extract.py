@@ -107,8 +107,9 @@ def _extract(
         texts = [_analysed_text(record) for record in accepted]
         # Names are who, not what: "ask Balogun" must not make "balogun" a topic.
         names = [w for p in people.values() for w in (p.name, *p.handles)]
-        places = {p.team for p in people.values() if p.team} | {r.space for r in accepted if r.space}
-        analyzer.learn(texts, exclude=names, places=places, groups=_groups(accepted, people))
+        # Teams, not spaces: a channel or stream is often named after its topic ("dask", "meetup").
+        teams = {p.team for p in people.values() if p.team}
+        analyzer.learn(texts, exclude=names, places=teams, groups=_groups(accepted, people))
         hints = _tag_topics(accepted)
         analyzer.add_topics(topic for topics in hints for topic in topics)
         analyses = _with_progress(analyzer.analyse(texts), progress)

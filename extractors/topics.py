@@ -185,11 +185,11 @@ class TopicAnalyzer:
         """Grow the vocabulary from a corpus; returns the topics that are new, sorted by id.
 
         ``exclude``: words that never make a topic nor part of one (e.g. people's names). ``places``: names of
-        teams and spaces, where rather than what: never topics, nor is a part of one that mostly occurs inside
-        it ("Customer" of "Customer Support"). ``groups``: each text's
-        group (its author's team, or its space), when the corpus has at least three: a candidate spread over the
-        groups as evenly as texts are (``min_dispersion``) is everyone's vocabulary, not a topic. The texts' token
-        arrays are kept until :meth:`analyse` is called with the same texts, so a corpus is tokenised once.
+        teams, where rather than what: neither they nor a word of one ("customer" of "customer-support") is a
+        topic. ``groups``: each text's group (its author's team, or its space), when the corpus has at least three:
+        a candidate spread over the groups as evenly as texts are (``min_dispersion``) is everyone's vocabulary,
+        not a topic. The texts' token arrays are kept until :meth:`analyse` is called with the same texts, so a
+        corpus is tokenised once.
         """
         texts = list(texts)
         self._learned = None
@@ -300,6 +300,11 @@ class TopicAnalyzer:
         # A phrase that goes is no reason for its inner topic to go: "Monte Carlo" stays when "Monte Carlo
         # simulations" is dropped as "Monte Carlo" plus an ordinary word.
         places = {p: (0.0, sum(frequent[p].values()), p) for p in self._places if p in frequent}
+        # A word of a team's name says where someone works, which a card already says: "customer" of
+        # "customer-support" is not a topic of its own.
+        places.update(
+            {w: (0.0, sum(frequent[w].values()), w) for p in self._places for w in p.split() if w in frequent}
+        )
         covered = _covered({**scored, **places}, floor, keep=incidental)
         for inner, outer in covered.items():
             while outer in covered:
