@@ -110,7 +110,7 @@ def _extract(
         # Teams, not spaces: a channel or stream is often named after its topic ("dask", "meetup").
         teams = {p.team for p in people.values() if p.team}
         analyzer.learn(texts, exclude=names, places=teams, groups=_groups(accepted, people))
-        hints = _tag_topics(accepted)
+        hints = _tag_topics(accepted, {topic.id: topic for topic in analyzer.vocabulary})
         analyzer.add_topics(topic for topics in hints for topic in topics)
         analyses = _with_progress(analyzer.analyse(texts), progress)
         analyses = [_with_hints(analysis, topics) for analysis, topics in zip(analyses, hints, strict=True)]
@@ -184,16 +184,19 @@ def _groups(records: Sequence[PostRecord], people: Mapping[str, Person]) -> list
     return [record.space for record in records]
 
 
-def _tag_topics(records: Sequence[PostRecord]) -> list[tuple[Topic, ...]]:
-    """The source's own tags of each record as topics ("quantum-gate" → "quantum gate")."""
-    return [
-        tuple(Topic(id=canonical_id(label), label=label) for label in dict.fromkeys(_tag_label(t) for t in r.tags))
-        for r in records
-    ]
+def _tag_topics(records: Sequence[PostRecord], known: Mapping[str, Topic]) -> list[tuple[Topic, ...]]:
+    """The source's own tags of each record as topics: the topic the texts already know when there is one
+    ("d-wave" is "D-Wave"), else the tag with its hyphens as spaces ("quantum-gate" → "quantum gate")."""
+    found: dict[str, Topic] = {}
 
+    def topic_of(tag: str) -> Topic:
+        if tag not in found:
+            spaced = " ".join(tag.replace("-", " ").replace("_", " ").split())
+            as_written = known.get(canonical_id(tag))
+            found[tag] = as_written or known.get(canonical_id(spaced)) or Topic(id=canonical_id(spaced), label=spaced)
+        return found[tag]
 
-def _tag_label(tag: str) -> str:
-    return " ".join(tag.replace("-", " ").replace("_", " ").split())
+    return [tuple(dict.fromkeys(topic_of(tag) for tag in record.tags if tag.strip())) for record in records]
 
 
 def _with_hints(analysis: TextAnalysis, hints: tuple[Topic, ...]) -> TextAnalysis:

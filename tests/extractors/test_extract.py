@@ -156,3 +156,17 @@ def test_the_default_model_path_extracts_the_same_posts() -> None:
     result = extract(_corpus(), options=ExtractOptions())
     assert [p.id for p in result.delta.posts] == ["q1", "r1", "p1", "p2", "p3"]
     assert all("kafka" in p.topics for p in result.delta.posts if p.id in ("q1", "r1"))
+
+
+def test_source_tags_are_topics_of_their_post_first_and_meet_the_topics_of_the_texts() -> None:
+    texts = ["D-Wave annealers need embedding.", "Our D-Wave results came in.", "The D-Wave queue is long."]
+    batch = _batch(
+        *(_record(f"t{i}", "ann", text, days=i, line=i + 1) for i, text in enumerate(texts)),
+        _record("q", "bob", "Which vendor sells annealers?", days=5, line=9, tags=("d-wave", "quantum-gate")),
+    )
+    result = extract(batch, options=OPTIONS)
+    tagged = next(p for p in result.delta.posts if p.id == "q")
+    assert tagged.topics[:2] == ("d-wave", "quantum gate"), "tags first, the text's own 'D-Wave' topic reused"
+    labels = {t.id: t.label for t in result.delta.topics}
+    assert labels["d-wave"] == "D-Wave" and labels["quantum gate"] == "quantum gate"
+    assert all("tag" not in topic for post in result.delta.posts for topic in post.topics)
