@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from extractors.canonical import PEOPLE_FILE, POSTS_FILE, CanonicalBatch, PostRecord, Reject
 from extractors.cleaning import text_for_display, text_for_topics
 from extractors.expertise import expertise_increments
@@ -192,11 +194,19 @@ def _tag_topics(records: Sequence[PostRecord], known: Mapping[str, Topic]) -> li
     def topic_of(tag: str) -> Topic:
         if tag not in found:
             spaced = " ".join(tag.replace("-", " ").replace("_", " ").split())
+            if spaced != tag and _awkward(spaced):
+                spaced = tag  # "d-wave" and "many-body-systems" read better as written than as "d wave", "many body"
             as_written = known.get(canonical_id(tag))
             found[tag] = as_written or known.get(canonical_id(spaced)) or Topic(id=canonical_id(spaced), label=spaced)
         return found[tag]
 
     return [tuple(dict.fromkeys(topic_of(tag) for tag in record.tags if tag.strip())) for record in records]
+
+
+def _awkward(label: str) -> bool:
+    """Whether a label starts or ends with a one-letter or stop word once its hyphens are spaces."""
+    words = label.split()
+    return any(len(w) < 2 or w.lower() in STOP_WORDS for w in (words[0], words[-1]))
 
 
 def _with_hints(analysis: TextAnalysis, hints: tuple[Topic, ...]) -> TextAnalysis:

@@ -25,7 +25,7 @@ from tests.api.test_ingest_sources import ENRON_MAPPING
 
 DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 STOP = spacy.blank("en").Defaults.stop_words
-FRAGMENTS = frozenset({"nt", "na", "wo", "ca", "gon", "ve", "ll", "re", "d", "m", "s", "t"})
+FRAGMENTS = frozenset({"nt", "na", "wo", "ca", "gon", "ve", "ll", "re"})
 EMOJI = re.compile(r":[a-z0-9_+-]+:")
 EMOJI_NAMES = frozenset(
     [
@@ -75,9 +75,11 @@ def why_not_shown(label: str) -> str | None:
         return "empty"
     if len(label.replace(" ", "")) < 2:
         return "a single letter"
-    for word in words:
+    # A phrase may hold a stop word inside ("Nielsen and Chuang"), never at an end ("to", "will not").
+    for word in {words[0], words[-1]}:
         if word in STOP:
             return f"stop word {word!r}"
+    for word in words:
         if word in FRAGMENTS:
             return f"contraction fragment {word!r}"
         if word.replace(".", "").replace(",", "").isdigit():
@@ -110,7 +112,7 @@ def _assert_readable(shown: Counter[str], where: str, *, expect_some: bool = Tru
 def test_the_checker_catches_what_people_laughed_at() -> None:
     for label in ("na", "nt", "wo", "to", "will", "simple_smile", "Tags", "x", "2018", "btw and not"):
         assert why_not_shown(label) is not None, label
-    for label in ("Monte Carlo", "short-lived credentials", "quantum error correction", "Kubernetes", "D3.js"):
+    for label in ("Monte Carlo", "short-lived credentials", "quantum error correction", "Nielsen and Chuang", "D3.js"):
         assert why_not_shown(label) is None, label
 
 
