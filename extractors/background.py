@@ -17,9 +17,11 @@ from scipy.stats import chi2
 
 FLOOR = 1e-8
 """Background rate of a word ``wordfreq`` does not know (its own floor is a Zipf value of 1, i.e. 1e-8)."""
-PHRASE_FACTOR = 0.1
-"""How much rarer a phrase is in English than its rarest word, at most: the share of a word's uses that continue
-with one particular other word is taken as one in ten. ``wordfreq`` estimates a phrase from its words only."""
+PHRASE_FACTOR = 0.01
+"""How much rarer a phrase is in English than its rarest word: the share of a word's uses that continue with one
+particular other word, taken as one in a hundred (set expressions such as "short term" run near one in ten, named
+things such as "dark mode" far below). ``wordfreq`` estimates a phrase from its words only; everyday expressions
+that pass are caught by their spread over teams and by the phrase rules in :mod:`extractors.topics`."""
 CONFIDENCE = 0.95
 """One-sided confidence of the lower bound taken for a corpus count."""
 
