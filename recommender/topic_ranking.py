@@ -46,8 +46,24 @@ class TopicSpecificity:
         return math.log((1 + self.people) / (1 + self.holders.get((topic, kind), 0))) + 1.0
 
     def rank(self, person: str) -> list[RankedTopic]:
-        """A person's expertise, most characteristic first; ties by topic id, "knows" first."""
+        """A person's expertise, most characteristic first; ties by topic id, "knows" first. A topic inside one
+        already listed ("quantum error" after "quantum error correction", "computation" after "quantum
+        computation") says nothing new and moves after the rest."""
         items = self.by_person.get(person, ())
         ranked = [RankedTopic(item, item.score * self.weight(item.topic, item.kind)) for item in items]
         ranked.sort(key=lambda r: (-r.weight, r.expertise.topic, r.expertise.kind != "knows"))
-        return ranked
+        return _inner_topics_last(ranked)
+
+
+def _inner_topics_last(ranked: list[RankedTopic]) -> list[RankedTopic]:
+    first: list[RankedTopic] = []
+    later: list[RankedTopic] = []
+    listed: list[str] = []
+    for item in ranked:
+        words = f" {item.expertise.topic} "
+        if any(words in other and words != other for other in listed):
+            later.append(item)
+        else:
+            first.append(item)
+            listed.append(words)
+    return first + later
