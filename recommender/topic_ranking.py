@@ -46,24 +46,43 @@ class TopicSpecificity:
         return math.log((1 + self.people) / (1 + self.holders.get((topic, kind), 0))) + 1.0
 
     def rank(self, person: str) -> list[RankedTopic]:
-        """A person's expertise, most characteristic first; ties by topic id, "knows" first. A topic inside one
-        already listed ("quantum error" after "quantum error correction", "computation" after "quantum
-        computation") says nothing new and moves after the rest."""
+        """A person's expertise, most characteristic first; ties by topic id, "knows" first. Topics that say
+        nothing new move after the rest: one inside a topic listed before it ("quantum error" after "quantum error
+        correction"), and one inside two or more of the person's :data:`HEAD` strongest topics ("quantum" next to
+        "quantum computer" and "quantum error correction")."""
         items = self.by_person.get(person, ())
         ranked = [RankedTopic(item, item.score * self.weight(item.topic, item.kind)) for item in items]
         ranked.sort(key=lambda r: (-r.weight, r.expertise.topic, r.expertise.kind != "knows"))
-        return _inner_topics_last(ranked)
+        ranked = _last(ranked, _inside_earlier(ranked))
+        return _last(ranked, _inside_two_of_the_head(ranked))
 
 
-def _inner_topics_last(ranked: list[RankedTopic]) -> list[RankedTopic]:
-    first: list[RankedTopic] = []
-    later: list[RankedTopic] = []
+HEAD = 10
+"""How many of a person's strongest topics are looked at for topics they already say (what a topic list shows)."""
+
+
+def _inside_earlier(ranked: list[RankedTopic]) -> list[bool]:
     listed: list[str] = []
+    inside = []
     for item in ranked:
         words = f" {item.expertise.topic} "
-        if any(words in other and words != other for other in listed):
-            later.append(item)
-        else:
-            first.append(item)
+        inside.append(any(words in other and words != other for other in listed))
+        if not inside[-1]:
             listed.append(words)
-    return first + later
+    return inside
+
+
+def _inside_two_of_the_head(ranked: list[RankedTopic]) -> list[bool]:
+    head = [f" {r.expertise.topic} " for r in ranked[:HEAD]]
+    flags = []
+    for item in ranked:
+        words = f" {item.expertise.topic} "
+        flags.append(sum(1 for other in head if other != words and words in other) >= 2)
+    return flags
+
+
+def _last(ranked: list[RankedTopic], flags: list[bool]) -> list[RankedTopic]:
+    """``ranked`` with the flagged items moved after the others, each group in its order."""
+    return [r for r, f in zip(ranked, flags, strict=True) if not f] + [
+        r for r, f in zip(ranked, flags, strict=True) if f
+    ]

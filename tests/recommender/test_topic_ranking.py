@@ -36,3 +36,15 @@ def test_knows_and_asks_about_stay_apart() -> None:
     specificity = TopicSpecificity.of([_e("a", "qiskit", 2.0, "asks"), _e("a", "qiskit", 1.0), _e("b", "qiskit", 1.0)])
     assert sorted(_order(specificity, "a")) == [("qiskit", "asks"), ("qiskit", "knows")]
     assert specificity.holders[("qiskit", "knows")] == 2 and specificity.holders[("qiskit", "asks")] == 1
+
+
+def test_a_word_that_two_of_the_strongest_topics_already_say_moves_after_them() -> None:
+    others = [_e(f"p{i}", "quantum", 1.0) for i in range(1, 4)]
+    mine = [
+        _e("p0", "quantum", 9.0),
+        _e("p0", "quantum computer", 3.0),
+        _e("p0", "quantum error correction", 2.5),
+        _e("p0", "anyon", 1.0),
+    ]
+    order = [topic for topic, _ in _order(TopicSpecificity.of([*others, *mine]), "p0")]
+    assert order == ["quantum computer", "quantum error correction", "anyon", "quantum"]
