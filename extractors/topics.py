@@ -347,7 +347,7 @@ class TopicAnalyzer:
             total[word] = total.get(word, 0.0) + count
             if written[:1].isupper() and written.lower() in words[word]:
                 capital[word] = capital.get(word, 0.0) + count
-        # A word ordinary English does not know ("Balogun", "user1271772") is a name however it is written.
+        # A word ordinary English does not know ("Balogun", "user12345") is a name however it is written.
         return {
             w
             for w, names in words.items()
