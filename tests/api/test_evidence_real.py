@@ -7,10 +7,8 @@ Nothing here names a person: the assertions are about the shape of what is shown
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,12 +17,12 @@ from api.ingest import ingest_source
 from api.settings import Settings
 from recommender.explain import CORE_KINDS, Evidence
 from recommender.substance import is_chatter
+from tests.shared_data import DATA, needs
 
-DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 STACKEXCHANGE = DATA / "stackexchange-quantumcomputing-2018"
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not STACKEXCHANGE.is_dir(), reason=f"shared data set {STACKEXCHANGE} is not on this machine"),
+    needs(STACKEXCHANGE),
 ]
 
 QUESTIONS = (

@@ -29,8 +29,8 @@ from extractors.sources.registry import SourceOptions
 from graph.delta import Person
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore
+from tests.shared_data import DATA
 
-DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 SLACK = DATA / "slack-houstondatavis-2016"
 ZULIP = DATA / "zulip-ncar" / "zulip_json"
 STACKEXCHANGE = DATA / "stackexchange-quantumcomputing-2018"

@@ -7,7 +7,6 @@ No stop word, contraction fragment ("nt", "na", "wo"), number, one-letter word, 
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -22,8 +21,8 @@ from extractors.sources.registry import SourceOptions
 from extractors.synthetic import generate_organisation, write_canonical
 from graph.embedded import EmbeddedStore
 from tests.api.test_ingest_sources import ENRON_MAPPING
+from tests.shared_data import DATA, needs
 
-DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 STOP = spacy.blank("en").Defaults.stop_words
 FRAGMENTS = frozenset({"nt", "na", "wo", "ca", "gon", "ve", "ll", "re"})
 EMOJI = re.compile(r":[a-z0-9_+-]+:")
@@ -128,11 +127,9 @@ def test_the_demo_shows_topics_a_person_would_call_topics(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SOURCES))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=needs(path)) for name, path in sorted(SOURCES.items())])
 def test_each_real_data_set_shows_topics_a_person_would_call_topics(name: str, tmp_path: Path) -> None:
     path = SOURCES[name]
-    if not path.exists():
-        pytest.skip(f"{path} is not there (set WEAKTIE_SHARED_DATA)")
     settings = Settings(data_dir=tmp_path / "data")
     options = None
     if name == "directory":

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from extractors.cleaning import strip_quoted, text_for_display, text_for_topics
 from extractors.sources.common import strip_html
+from tests.shared_data import DATA as SHARED_DATA
+from tests.shared_data import needs
 
-SHARED_DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 SLACK_EXPORT = SHARED_DATA / "slack-houstondatavis-2016"
 SE_DUMP = SHARED_DATA / "stackexchange-quantumcomputing-2018"
 EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
@@ -171,14 +170,9 @@ def test_display_text_keeps_every_word_of_plain_prose() -> None:
     assert text_for_display(PROSE + "\n\n  More.") == " ".join((PROSE + " More.").split())
 
 
-real_data = pytest.mark.skipif(
-    not (SLACK_EXPORT / "users.json").is_file() or not (SE_DUMP / "Posts.xml").is_file(),
-    reason=f"shared data sets not present under {SHARED_DATA}",
-)
-
-
 @pytest.mark.slow
-@real_data
+@needs(SLACK_EXPORT / "users.json")
+@needs(SE_DUMP / "Posts.xml")
 def test_real_exports_lose_their_emoji_codes_urls_and_tag_lines() -> None:
     from extractors.sources.slack import read_slack
     from extractors.sources.stackexchange import read_stackexchange

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
@@ -18,8 +17,8 @@ from extractors.sources.email_archive import (
     read_email,
     strip_quoted,
 )
+from tests.shared_data import DATA as SHARED_DATA
 
-SHARED_DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
 ENRON = SHARED_DATA / "enron-berkeley-categories"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -23,8 +22,8 @@ from extractors.sources.stackexchange import (
     post_id,
     read_stackexchange,
 )
+from tests.shared_data import DATA as SHARED_DATA
 
-SHARED_DATA = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
 REAL_DUMP = SHARED_DATA / "stackexchange-quantumcomputing-2018"
 HTML_TAG = re.compile(r"</?(?:p|a|code|pre|em|strong|blockquote|ul|ol|li|br|hr|img|sup|sub|h[1-6]|div|span)\b[^>]*>")
 

@@ -6,10 +6,8 @@ The data live outside the repository, in ``../shared/data`` (or ``WEAKTIE_SHARED
 from __future__ import annotations
 
 import math
-import os
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +16,8 @@ from recommender.evaluation.baselines import ANSWERER_BASELINES, LINK_BASELINES
 from recommender.evaluation.datasets import load_interactions
 from recommender.evaluation.people_eval import FIXED, PRODUCT, PeopleOptions, evaluate_people
 from recommender.evaluation.report import OURS
+from tests.shared_data import DATA as SHARED
 
-SHARED = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
 EMAIL = SHARED / "snap-email-eu-core"
 SE = SHARED / "stackexchange-quantumcomputing-2018"
 pytestmark = pytest.mark.slow

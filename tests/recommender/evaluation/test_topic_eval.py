@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,8 +31,9 @@ from recommender.evaluation.topic_eval import (
     topic_words,
     without_tags,
 )
+from tests.shared_data import DATA as SHARED
+from tests.shared_data import needs
 
-SHARED = Path(os.environ.get("WEAKTIE_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
 SE = SHARED / "stackexchange-quantumcomputing-2018"
 
 USERS = """<?xml version="1.0" encoding="utf-8"?>
@@ -225,7 +225,7 @@ def test_the_topics_task_needs_a_stack_exchange_dump(qa_export: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SE.is_dir(), reason=f"no {SE}")
+@needs(SE)
 def test_quantumcomputing_end_to_end_with_the_default_model() -> None:
     data = load_topic_data(SE)
     given: list[CanonicalBatch] = []
