@@ -46,6 +46,12 @@ class Features:
     """Epoch seconds of the latest evidence per person×topic."""
     knows_specificity: np.ndarray
     asks_specificity: np.ndarray
+    knows_holders: np.ndarray
+    asks_holders: np.ndarray
+    """People with each topic (of that kind)."""
+    knows_active: int
+    asks_active: int
+    """People with any topic (of that kind): who wrote anything, not every account."""
 
     @property
     def n_people(self) -> int:
@@ -93,6 +99,10 @@ def build_features(projection: Projection, *, as_of: datetime | None = None, hal
         asks_last=asks_last,
         knows_specificity=knows_spec,
         asks_specificity=asks_spec,
+        knows_holders=_holders(knows),
+        asks_holders=_holders(asks),
+        knows_active=int(np.count_nonzero(np.diff(knows.indptr))),
+        asks_active=int(np.count_nonzero(np.diff(asks.indptr))),
     )
 
 
@@ -195,8 +205,12 @@ def _expertise_matrix(
 def _specificity(matrix: sp.csr_matrix) -> np.ndarray:
     """Smoothed idf over people: a topic everyone has counts ~1, a rare one up to ~1 + ln(n)."""
     n = matrix.shape[0]
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
-    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+    return np.log((1.0 + n) / (1.0 + _holders(matrix))) + 1.0
+
+
+def _holders(matrix: sp.csr_matrix) -> np.ndarray:
+    """People per topic: the stored entries of each column."""
+    return np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
 
 
 def _max_matrix(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

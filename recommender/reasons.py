@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from graph.delta import Expertise, Person, Post, can_see
 from recommender.explain import CORE_KINDS, Evidence, Reason, readable
@@ -15,6 +12,7 @@ from recommender.features import Features
 from recommender.scoring import PairScore, ScoreWeights
 from recommender.substance import is_chatter, substance, thread_of
 from recommender.timeline import seconds
+from recommender.topic_ranking import inside
 
 MAX_TOPICS = 3
 MAX_EVIDENCE = 2
@@ -217,8 +215,8 @@ def shown_topics(
     shown: list[tuple[str, str, Claim]] = []
     named: list[str] = []
     for topic, kind in topics:
-        words = f" {f.topic_ids[topic]} "
-        if any(words in f" {other} " or f" {other} " in words for other in named) or too_common(f, topic, kind):
+        topic_id = f.topic_ids[topic]
+        if any(inside(topic_id, other) or inside(other, topic_id) for other in named) or too_common(f, topic, kind):
             continue
         if any(label == f.topic_labels[topic] for label, _, _ in shown):
             continue
@@ -235,13 +233,8 @@ def too_common(f: Features, topic: int, kind: str) -> bool:
     """Whether more than :data:`COMMON_SHARE` of the people who know (or ask about) anything, at least
     :data:`COMMON_MIN_PEOPLE` of them, have the topic: "You both know about quantum" on a quantum computing site tells
     nobody anything. People who never wrote are not counted: a site's dormant accounts do not make a topic rare."""
-    matrix = f.knows if kind == "knows" else f.asks
-    active = int(np.count_nonzero(np.diff(matrix.indptr)))
-    if active < COMMON_MIN_PEOPLE:
-        return False
-    specificity = f.knows_specificity if kind == "knows" else f.asks_specificity
-    holders = (1 + f.n_people) / math.exp(float(specificity[topic]) - 1.0) - 1
-    return holders > COMMON_SHARE * active
+    holders, active = (f.knows_holders, f.knows_active) if kind == "knows" else (f.asks_holders, f.asks_active)
+    return active >= COMMON_MIN_PEOPLE and holders[topic] > COMMON_SHARE * active
 
 
 def join_parts(parts: Sequence[str]) -> str:

@@ -61,24 +61,26 @@ HEAD = 10
 """How many of a person's strongest topics are looked at for topics they already say (what a topic list shows)."""
 
 
+def inside(inner: str, outer: str) -> bool:
+    """Whether topic id ``inner`` is a run of whole words of a different topic id ``outer`` ("error correction" of
+    "quantum error correction")."""
+    return inner != outer and f" {inner} " in f" {outer} "
+
+
 def _inside_earlier(ranked: list[RankedTopic]) -> list[bool]:
     listed: list[str] = []
-    inside = []
+    flags = []
     for item in ranked:
-        words = f" {item.expertise.topic} "
-        inside.append(any(words in other and words != other for other in listed))
-        if not inside[-1]:
-            listed.append(words)
-    return inside
+        topic = item.expertise.topic
+        flags.append(any(inside(topic, other) for other in listed))
+        if not flags[-1]:
+            listed.append(topic)
+    return flags
 
 
 def _inside_two_of_the_head(ranked: list[RankedTopic]) -> list[bool]:
-    head = [f" {r.expertise.topic} " for r in ranked[:HEAD]]
-    flags = []
-    for item in ranked:
-        words = f" {item.expertise.topic} "
-        flags.append(sum(1 for other in head if other != words and words in other) >= 2)
-    return flags
+    head = [r.expertise.topic for r in ranked[:HEAD]]
+    return [sum(inside(r.expertise.topic, other) for other in head) >= 2 for r in ranked]
 
 
 def _last(ranked: list[RankedTopic], flags: list[bool]) -> list[RankedTopic]:
