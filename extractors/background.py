@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 FLOOR = 1e-8
 """Background rate of a word ``wordfreq`` does not know (its own floor is a Zipf value of 1, i.e. 1e-8)."""
@@ -61,8 +61,9 @@ def informativeness(count: float, total: float, background: float) -> float:
 
 @lru_cache(maxsize=4096)
 def lower_count(count: int) -> float:
-    """The lower end of the one-sided Poisson confidence interval of an observed count (exact, via chi-square)."""
-    return float(chi2.ppf(1.0 - CONFIDENCE, 2 * count) / 2.0)
+    """The lower end of the one-sided Poisson confidence interval of an observed count (exact: the gamma quantile,
+    i.e. half the chi-square quantile with 2·count degrees of freedom)."""
+    return float(gammaincinv(count, 1.0 - CONFIDENCE))
 
 
 def _combined(rates: Sequence[float]) -> float:
