@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,18 +21,16 @@ from api.cli_support import AsJson, DataDir, clean_errors, engine_for, err, out,
 from api.cli_tokens import token_app
 from api.demo import take_tour
 from api.engine import check_settings
-from api.ingest import IngestReport, SourceReport, ingest_batch, ingest_source
+from api.ingest import IngestReport, SourceReport, ingest_source
 from api.routes_widget import prepare_demo
 from api.schemas import MatchPublic, StatsPublic, SuggestionPublic, SuggestionsPublic
-from extractors.identity import read_aliases, resolve
+from extractors.identity import read_aliases
 from extractors.sources.registry import FORMATS, SourceOptions
 from extractors.synthetic import generate_organisation, write_canonical
 from recommender.people import MODES
 
 if TYPE_CHECKING:
-    from api.settings import Settings
-    from extractors.canonical import CanonicalBatch
-    from recommender.evaluation.topic_eval import ProductTopics, TopicsOf
+    pass
 
 app = typer.Typer(
     name="weaktie",
@@ -453,6 +451,8 @@ def evaluate(
                 status.update(f"Evaluating: {message}")
 
         # Only the topics task imports through the product, so only it reads the deployment's settings.
+        from api.topic_eval import product_topics
+
         topics_of = (
             product_topics(settings_for(None).model_copy(update={"spacy_model": spacy_model}))
             if task == "topics"
@@ -484,41 +484,6 @@ def evaluate(
     for note in report.notes:
         shown.print(f"[dim]· {note}[/]")
     shown.print(f"Chart: [bold]{written}[/]")
-
-
-def product_topics(settings: Settings) -> TopicsOf:
-    """weaktie's topics as a user sees them, for ``eval --task topics``: the batch imported as ``weaktie ingest``
-    imports a source (identity resolution, then :func:`api.ingest.ingest_batch`) into a fresh embedded store in a
-    temporary data directory, then the first ``k`` rows of ``weaktie topics list`` for each person."""
-
-    def topics_of(
-        batch: CanonicalBatch, people: Sequence[str], *, k: int, progress: Callable[[str], None]
-    ) -> ProductTopics:
-        from recommender.evaluation.topic_eval import ProductTopics
-
-        with tempfile.TemporaryDirectory(prefix="weaktie-eval-topics-") as tmp:
-            local = settings.model_copy(update={"data_dir": Path(tmp) / "data", "store": "embedded"})
-            with engine_for(local) as engine:
-                resolved, resolution = resolve(batch, known_people={})
-
-                def extracted(done: int, total: int) -> None:
-                    progress(f"weaktie: extracted {done:,} of {total:,} posts")
-
-                ingest_batch(resolved, engine.store, settings=local, progress=extracted)
-                engine.refresh()
-                progress(f"weaktie: topics of {len(people)} people")
-                topics = {
-                    person: tuple(row.label for row in engine.person_topics(resolution.mapping.get(person, person))[:k])
-                    for person in people
-                }
-                model = engine.analyzer().model_name
-        return ProductTopics(
-            topics=topics,
-            spacy_model=model,
-            settings={"spacy_model_setting": settings.spacy_model, "half_life_days": settings.half_life_days},
-        )
-
-    return topics_of
 
 
 def _eval_table(table: Any, columns: tuple[str, ...]) -> Any:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app, product_topics
+from api.cli import app
 from api.settings import Settings
+from api.topic_eval import product_topics
 from extractors.canonical import CanonicalBatch, PostRecord
 from recommender.evaluation.errors import EvaluationError
 from recommender.evaluation.report import OURS
