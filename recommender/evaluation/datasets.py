@@ -126,10 +126,10 @@ def read_stackexchange_outcomes(path: Path) -> AnswerOutcomes:
     votes: list[Vote] = []
     try:
         with open_archive(Path(path)) as archive:
-            for row in _xml_rows(archive, archive.find("Posts.xml")):
+            for row in xml_rows(archive, archive.find("Posts.xml")):
                 if row.get("PostTypeId") == ANSWER and row.get("Id"):
                     answers.add(post_id(row["Id"]))
-            for row in _xml_rows(archive, archive.find("Votes.xml")):
+            for row in xml_rows(archive, archive.find("Votes.xml")):
                 kind, post, day = row.get("VoteTypeId"), row.get("PostId"), row.get("CreationDate")
                 if not post or not day or (kind != _ACCEPTED_VOTE and kind not in _VOTE_VALUES):
                     continue
@@ -146,7 +146,7 @@ def read_stackexchange_outcomes(path: Path) -> AnswerOutcomes:
     return AnswerOutcomes.of(answers=answers, accepted=accepted, votes=votes)
 
 
-def _xml_rows(archive: Archive, member: str | None) -> Iterator[dict[str, str]]:
+def xml_rows(archive: Archive, member: str | None) -> Iterator[dict[str, str]]:
     """The attributes of each ``<row>`` of a dump file, streamed (nothing when the file is absent)."""
     if member is None:
         return

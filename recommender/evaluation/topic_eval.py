@@ -29,7 +29,7 @@ import numpy as np
 from extractors.canonical import CanonicalBatch, PostRecord
 from extractors.normalise import singular
 from extractors.sources.common import SourceError, open_archive
-from recommender.evaluation.datasets import _xml_rows, detect_format
+from recommender.evaluation.datasets import xml_rows, detect_format
 from recommender.evaluation.errors import EvaluationError
 from recommender.evaluation.keyword_baselines import (
     TFIDF_SETTINGS,
@@ -170,7 +170,7 @@ def question_tags(path: Path) -> dict[str, tuple[str, ...]]:
     tags: dict[str, tuple[str, ...]] = {}
     try:
         with open_archive(Path(path)) as archive:
-            for row in _xml_rows(archive, archive.find("Posts.xml")):
+            for row in xml_rows(archive, archive.find("Posts.xml")):
                 if row.get("PostTypeId") == QUESTION and row.get("Id"):
                     tags[post_id(row["Id"])] = parse_tags(row.get("Tags", ""))
     except SourceError as exc:
