@@ -29,7 +29,7 @@ import numpy as np
 from extractors.canonical import CanonicalBatch, PostRecord
 from extractors.normalise import singular
 from extractors.sources.common import SourceError, open_archive
-from recommender.evaluation.datasets import xml_rows, detect_format
+from recommender.evaluation.datasets import detect_format, xml_rows
 from recommender.evaluation.errors import EvaluationError
 from recommender.evaluation.keyword_baselines import (
     TFIDF_SETTINGS,
